@@ -1,0 +1,387 @@
+"""The simulation model: builds the SimPy environment, runs it, collects the results.
+
+Lifecycle (after desmod): configure (a validated Scenario), build (:class:`Model`), run
+(:meth:`Model.run`), collect (:class:`~orgsim.results.RunResult`). The processes are
+
+* ``_leads``: draws each day's leads in batches and releases them at their arrival times
+  (one event per lead); scoring, nurture and hand-off are plain calls at arrival;
+* ``_shifts``: opens and closes the reps' working shifts (two events per working day);
+* ``_recorder``: snapshots the counters at every period boundary;
+
+plus one ``Timeout`` per follow-up (the desk, :mod:`orgsim.sales`), per opportunity close and
+per recycled nurture lead, each with a plain-call callback.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.events import Timeout
+
+from orgsim.calendar import WorkCalendar
+from orgsim.config import Scenario
+from orgsim.decay import DecayCurve
+from orgsim.leadflow import DayBatch, Lead, LeadSource
+from orgsim.recorder import (
+    INBOUND,
+    LOST,
+    NURTURE,
+    OPEN,
+    OUTBOUND,
+    UNFOLLOWED,
+    WON,
+    Counters,
+    LeadLog,
+    build_series,
+)
+from orgsim.sales import FollowUpDesk, logistic, logit
+from orgsim.streams import Seed, Streams
+
+_SOURCE_COUNTER = {0: "leads_inbound", 1: "leads_campaign", 2: "leads_outbound", 3: "leads_channel"}
+
+
+class Model:
+    """One run of one scenario with one seed. Use :func:`orgsim.simulate` rather than this class."""
+
+    def __init__(self, scenario: Scenario, *, seed: Seed, horizon_days: float, record_leads: bool = False):
+        self.scenario = scenario
+        self.horizon_days = float(horizon_days)
+        self.env = simpy.Environment()
+        self.streams = Streams(seed)
+        self.calendar = WorkCalendar(scenario.calendar)
+        self.counters = Counters()
+        self.source = LeadSource(scenario, self.streams)
+        sales, leads, deals, mech = scenario.sales, scenario.leads, scenario.deals, scenario.mechanisms
+
+        # Quantities later mechanisms (leadership, marketing) adjust during the run.
+        self.ignore_share = sales.ignore_share if mech.unfollowed_mqls else 0.0
+        self.rep_effectiveness = sales.rep_skill
+        self.discount_mean = deals.discount_mean
+        self.discount_sd = deals.discount_sd
+        self.prospecting_share = sales.prospecting_share if mech.outbound_prospecting else 0.0
+        self.inbound_rate_bound = scenario.inbound.base_rate_per_day
+
+        # Constants of the hot path, read once.
+        self._mql_threshold = leads.mql_threshold
+        self._noise_sd = leads.score_noise_sd
+        self._recycle_share = leads.nurture_recycle_share if mech.nurture_recycling else 0.0
+        self._contact_p = sales.contact_probability
+        self._contact_curve = DecayCurve(sales.contact_decay) if mech.response_decay else None
+        self._qualify_curve = DecayCurve(sales.qualify_decay) if mech.response_decay else None
+        self._sla_days = sales.sla_hours / 24.0
+
+        expected = self.horizon_days * (self.inbound_rate_bound + self._outbound_rate_bound()) * 1.1
+        self.log: LeadLog | None = LeadLog(int(expected) + 1024) if record_leads else None
+        self.desk = FollowUpDesk(self.env, self._touch, self._follow_up_reps(), on_duty=self.calendar.always_on)
+        self.counters.follow_up_reps = self.desk.servers
+        self._cost_rate_per_day = (
+            sales.reps * scenario.costs.rep_cost_usd_per_year + scenario.costs.marketers * scenario.costs.marketer_cost_usd_per_year
+        ) / 365.0
+        self._cost_accrued_to = 0.0
+        self._snapshots: list[list[float]] = []
+        self._boundaries: list[float] = [0.0]
+
+    # -- capacity --------------------------------------------------------------------------
+    def _follow_up_reps(self) -> int:
+        """Reps on follow-up duty: the team less the share prospecting (at least one rep)."""
+        reps = self.scenario.sales.reps
+        if reps == 0:
+            return 0
+        return max(1, round(reps * (1.0 - self.prospecting_share)))
+
+    def _outbound_rate_bound(self) -> float:
+        sales = self.scenario.sales
+        return sales.reps * self.calendar.hours_per_workday * sales.outbound_leads_per_prospecting_hour
+
+    def _accrue_costs(self) -> None:
+        now = self.env.now
+        self.counters.costs_usd += self._cost_rate_per_day * (now - self._cost_accrued_to)
+        self._cost_accrued_to = now
+
+    # -- processes -------------------------------------------------------------------------
+    def _leads(self) -> Generator[simpy.Event, Any, None]:
+        env, calendar = self.env, self.calendar
+        horizon = self.horizon_days
+        for day in range(math.ceil(horizon)):
+            if env.now < day:
+                yield Timeout(env, day - env.now)
+            batch = self.source.inbound_day(float(day), ((INBOUND, self.inbound_rate_bound),), self.inbound_rate_bound)
+            if calendar.is_workday(day) and self.prospecting_share > 0:
+                start = day + calendar.start_fraction
+                end = day + calendar.end_fraction
+                prospecting_hours = (self.scenario.sales.reps - self.desk.servers) * calendar.hours_per_workday
+                outbound = self.source.outbound_day(float(day), start, end, prospecting_hours)
+                batch = _merge(batch, outbound)
+            yield from self._release(batch, horizon)
+
+    def _release(self, batch: DayBatch, horizon: float) -> Generator[simpy.Event, Any, None]:
+        """Create each lead of the day's batch at its arrival time."""
+        env = self.env
+        columns = {name: value.tolist() for name, value in batch.__dict__.items()}
+        times = columns["times"]
+        arrive = self._arrive
+        for i, t in enumerate(times):
+            if t >= horizon:
+                return
+            if t > env.now:
+                yield Timeout(env, t - env.now)
+            arrive(columns, i)
+
+    def _shifts(self) -> Generator[simpy.Event, Any, None]:
+        env, desk = self.env, self.desk
+        for start, end in self.calendar.shifts(0.0):
+            if start >= self.horizon_days:
+                return
+            yield Timeout(env, start - env.now)
+            desk.open_shift()
+            yield Timeout(env, end - env.now)
+            desk.close_shift()
+
+    def _recorder(self) -> Generator[simpy.Event, Any, None]:
+        period = self.scenario.period_days
+        k = 1
+        while k * period < self.horizon_days:
+            yield Timeout(self.env, k * period - self.env.now)
+            self._snapshot()
+            k += 1
+
+    def _snapshot(self) -> None:
+        self._accrue_costs()
+        c = self.counters
+        c.queue_length = len(self.desk.queue)
+        c.follow_up_reps = self.desk.servers
+        self._snapshots.append(c.snapshot())
+        self._boundaries.append(self.env.now)
+
+    # -- the lead's path (plain calls on the hot path) -------------------------------------
+    def _arrive(self, columns: dict[str, list], i: int) -> None:
+        c = self.counters
+        c.created += 1
+        source = columns["source"][i]
+        setattr(c, _SOURCE_COUNTER[source], getattr(c, _SOURCE_COUNTER[source]) + 1)
+        lead = Lead()
+        lead.source = source
+        lead.quality = columns["quality"][i]
+        lead.readiness = columns["readiness"][i]
+        lead.arrived_at = self.env.now
+        lead.z_rescore = columns["z_rescore"][i]
+        lead.u_recycle = columns["u_recycle"][i]
+        lead.recycle_days = columns["u_recycle_delay"][i]
+        lead.u_ignore = columns["u_ignore"][i]
+        lead.follow_up_days = columns["follow_up_hours"][i] / 24.0
+        lead.u_contact = columns["u_contact"][i]
+        lead.u_qualify = columns["u_qualify"][i]
+        lead.z_cycle = columns["z_cycle"][i]
+        lead.u_win = columns["u_win"][i]
+        lead.z_size = columns["z_size"][i]
+        lead.z_discount = columns["z_discount"][i]
+        lead.score = lead.quality + self._noise_sd * columns["z_score"][i]
+        log = self.log
+        if log is not None:
+            row = lead.row = log.new_row()
+            log.source[row] = source
+            log.quality[row] = lead.quality
+            log.readiness[row] = lead.readiness
+            log.score[row] = lead.score
+            log.arrived_at[row] = lead.arrived_at
+        if source == OUTBOUND:
+            self._outbound_touch(lead)
+        elif lead.score >= self._mql_threshold:
+            self._hand_off(lead)
+        else:
+            self._nurture(lead, first_time=True)
+
+    def _nurture(self, lead: Lead, first_time: bool) -> None:
+        c = self.counters
+        c.nurtured += 1
+        if self.log is not None:
+            self.log.outcome[lead.row] = NURTURE
+        if first_time and lead.u_recycle < self._recycle_share:
+            leads = self.scenario.leads
+            delay = leads.nurture_min_days + lead.recycle_days * (leads.nurture_max_days - leads.nurture_min_days)
+            c.waiting_nurture += 1
+            event = Timeout(self.env, delay, value=lead)
+            event.callbacks.append(self._recycle)
+        else:
+            c.final_nurture += 1
+
+    def _recycle(self, event: simpy.Event) -> None:
+        lead: Lead = event.value
+        c = self.counters
+        c.waiting_nurture -= 1
+        c.leads_recycled += 1
+        lead.readiness += self.scenario.leads.nurture_readiness_gain * (1.0 - lead.readiness)
+        lead.score = lead.quality + self._noise_sd * lead.z_rescore
+        if self.log is not None:
+            self.log.outcome[lead.row] = OPEN
+            self.log.readiness[lead.row] = lead.readiness
+            self.log.score[lead.row] = lead.score
+        if lead.score >= self._mql_threshold:
+            self._hand_off(lead)
+        else:
+            self._nurture(lead, first_time=False)
+
+    def _hand_off(self, lead: Lead) -> None:
+        """The lead is an MQL: sales follows it up, or never does."""
+        c = self.counters
+        c.mqls += 1
+        log = self.log
+        if log is not None:
+            log.mql[lead.row] = True
+        if lead.u_ignore < self.ignore_share:
+            c.unfollowed += 1
+            c.sla_missed += 1
+            if log is not None:
+                log.outcome[lead.row] = UNFOLLOWED
+            return
+        c.queued += 1
+        lead.queued_at = self.env.now
+        if log is not None:
+            log.queued_at[lead.row] = lead.queued_at
+        self.desk.submit(lead)
+
+    def _touch(self, lead: Lead) -> float:
+        """A rep takes the lead from the queue now; returns the follow-up time in days.
+
+        The response delay runs from the hand-off to sales (arrival, or return from nurture)."""
+        now = self.env.now
+        c = self.counters
+        delay_days = now - lead.queued_at
+        delay_hours = delay_days * 24.0
+        c.follow_ups += 1
+        c.response_hours_sum += delay_hours
+        if delay_days <= self._sla_days:
+            c.sla_met += 1
+        else:
+            c.sla_missed += 1
+        contact_p = self._contact_p
+        qualify_p = self._qualify_probability(lead)
+        if self._contact_curve is not None:
+            contact_p *= self._contact_curve(delay_hours)
+            qualify_p *= self._qualify_curve(delay_hours)  # type: ignore[misc]
+        done = now + lead.follow_up_days
+        self._qualify(lead, now, contact_p, qualify_p, done)
+        return lead.follow_up_days
+
+    def _outbound_touch(self, lead: Lead) -> None:
+        """A rep-sourced lead is touched at once by the rep who found it (no response delay)."""
+        now = self.env.now
+        self._qualify(lead, now, self._contact_p, self._qualify_probability(lead), now)
+
+    def _qualify_probability(self, lead: Lead) -> float:
+        sales = self.scenario.sales
+        p = sales.qualify_intercept + sales.qualify_quality_weight * lead.quality + sales.qualify_readiness_weight * lead.readiness
+        return 1.0 if p > 1.0 else p
+
+    def _qualify(self, lead: Lead, touched_at: float, contact_p: float, qualify_p: float, done_at: float) -> None:
+        c = self.counters
+        contacted = lead.u_contact < contact_p
+        qualified = contacted and lead.u_qualify < qualify_p
+        log = self.log
+        if log is not None:
+            row = lead.row
+            log.first_touch_at[row] = touched_at
+            log.contacted[row] = contacted
+            log.qualified[row] = qualified
+        if contacted:
+            c.contacted += 1
+        if not qualified:
+            c.disqualified += 1
+            if log is not None:
+                log.outcome[lead.row] = LOST
+            return
+        c.opportunities += 1
+        c.open_opportunities += 1
+        deals = self.scenario.deals
+        readiness_factor = (1.0 - deals.readiness_cycle_effect * lead.readiness) / (
+            1.0 - deals.readiness_cycle_effect * self.scenario.leads.readiness_mean
+        )
+        cycle = deals.cycle_days_median * math.exp(deals.cycle_sigma * lead.z_cycle) * readiness_factor
+        if log is not None:
+            log.opportunity_at[lead.row] = done_at
+        event = Timeout(self.env, done_at - touched_at + cycle, value=lead)
+        event.callbacks.append(self._close)
+
+    def _close(self, event: simpy.Event) -> None:
+        lead: Lead = event.value
+        c = self.counters
+        deals = self.scenario.deals
+        c.open_opportunities -= 1
+        discount = self.discount_mean + self.discount_sd * lead.z_discount
+        discount = min(max(discount, 0.0), deals.discount_max)
+        win_logit = (
+            logit(lead.quality)
+            - deals.win_rep_weight * (1.0 - self.rep_effectiveness)
+            + deals.win_discount_weight * discount
+            + deals.win_logit_offset
+        )
+        won = lead.u_win < logistic(win_logit)
+        log = self.log
+        if won:
+            size = math.exp(deals.deal_size_sigma * lead.z_size - 0.5 * deals.deal_size_sigma**2)
+            value = deals.list_price_usd * size * (1.0 - discount)
+            c.wins += 1
+            c.bookings_usd += value
+            c.discount_sum += discount
+        else:
+            c.losses += 1
+        if log is not None:
+            row = lead.row
+            log.closed_at[row] = self.env.now
+            log.won[row] = won
+            log.outcome[row] = WON if won else LOST
+            if won:
+                log.value[row] = value
+                log.discount[row] = discount
+
+    # -- running ---------------------------------------------------------------------------
+    def run(self) -> tuple[Any, dict[str, float], Any]:
+        """Run to the horizon; return (series, totals, leads or None)."""
+        env = self.env
+        env.process(self._recorder())
+        if not self.calendar.always_on:
+            env.process(self._shifts())
+        env.process(self._leads())
+        env.run(until=self.horizon_days)
+        self._snapshot()
+        series = build_series(self._snapshots, self._boundaries)
+        margin = self.scenario.costs.gross_margin
+        series["profit_usd"] = series["bookings_usd"] * margin - series["costs_usd"]
+        totals = self._totals(series)
+        leads = self.log.to_frame() if self.log is not None else None
+        return series, totals, leads
+
+    def _totals(self, series: Any) -> dict[str, float]:
+        from orgsim.recorder import FLOW_COUNTERS
+
+        c = self.counters
+        totals: dict[str, float] = {name: float(series[name].sum()) for name in FLOW_COUNTERS}
+        totals["profit_usd"] = float(series["profit_usd"].sum())
+        totals["leads"] = float(series["leads"].sum())
+        resolved = totals["sla_met"] + totals["sla_missed"]
+        totals["sla_compliance"] = totals["sla_met"] / resolved if resolved else float("nan")
+        totals["mean_response_hours"] = totals["response_hours_sum"] / totals["follow_ups"] if totals["follow_ups"] else float("nan")
+        totals["mean_discount"] = totals["discount_sum"] / totals["wins"] if totals["wins"] else float("nan")
+        closed = totals["wins"] + totals["losses"]
+        totals["win_rate"] = totals["wins"] / closed if closed else float("nan")
+        # Lead accounting, each term tracked separately so that conservation can be tested.
+        totals["leads_created"] = float(c.created)
+        totals["outcome_won"] = float(c.wins)
+        totals["outcome_lost"] = float(c.losses + c.disqualified)
+        totals["outcome_unfollowed"] = float(c.unfollowed)
+        totals["outcome_nurture"] = float(c.final_nurture + c.waiting_nurture)
+        # A lead is qualified or lost when a rep takes it, so leads being followed up are
+        # already counted as open opportunities or lost; "open" is the queue and open deals.
+        totals["outcome_open"] = float(len(self.desk.queue) + c.open_opportunities)
+        return totals
+
+
+def _merge(a: DayBatch, b: DayBatch) -> DayBatch:
+    """Two batches of one day as one, in arrival order (stable for ties)."""
+    merged = {name: np.concatenate([getattr(a, name), getattr(b, name)]) for name in a.__dict__}
+    order = np.argsort(merged["times"], kind="stable")
+    return DayBatch(**{name: value[order] for name, value in merged.items()})

@@ -1,0 +1,172 @@
+"""Observation: cumulative counters, per-period series and the optional columnar lead log.
+
+Counters are plain attributes incremented on the hot path; a recorder process snapshots them
+at every period boundary, so the series costs one event per period whatever the lead volume.
+The lead log stores one row per lead in preallocated numpy columns (about 75 bytes a lead),
+never a Python object per lead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Lead sources, in the order of their integer codes in the lead log.
+SOURCES: tuple[str, ...] = ("inbound", "campaign", "outbound", "channel")
+#: Lead outcomes, in the order of their integer codes in the lead log.
+OUTCOMES: tuple[str, ...] = ("open", "won", "lost", "unfollowed", "nurture")
+OPEN, WON, LOST, UNFOLLOWED, NURTURE = range(5)
+INBOUND, CAMPAIGN, OUTBOUND, CHANNEL = range(4)
+
+#: Flow counters: the series shows their increase within each period.
+FLOW_COUNTERS: tuple[str, ...] = (
+    "leads_inbound",
+    "leads_campaign",
+    "leads_outbound",
+    "leads_channel",
+    "leads_recycled",
+    "mqls",
+    "nurtured",
+    "unfollowed",
+    "queued",
+    "follow_ups",
+    "contacted",
+    "disqualified",
+    "opportunities",
+    "sla_met",
+    "sla_missed",
+    "response_hours_sum",
+    "wins",
+    "losses",
+    "bookings_usd",
+    "discount_sum",
+    "costs_usd",
+)
+
+#: Level counters: the series shows their value at the end of each period.
+LEVEL_COUNTERS: tuple[str, ...] = ("queue_length", "open_opportunities", "follow_up_reps")
+
+
+class Counters:
+    """Cumulative counts and levels, updated in place by the model's processes."""
+
+    __slots__ = (
+        *FLOW_COUNTERS,
+        "created",
+        "final_nurture",
+        "waiting_nurture",
+        "in_service",
+        "queue_length",
+        "open_opportunities",
+        "follow_up_reps",
+    )
+
+    def __init__(self) -> None:
+        for name in self.__slots__:
+            setattr(self, name, 0)
+        self.response_hours_sum = 0.0
+        self.bookings_usd = 0.0
+        self.discount_sum = 0.0
+        self.costs_usd = 0.0
+
+    def snapshot(self) -> list[float]:
+        return [float(getattr(self, name)) for name in FLOW_COUNTERS + LEVEL_COUNTERS]
+
+
+class LeadLog:
+    """Columnar per-lead log; rows are lead ids. Grows by half when full."""
+
+    FLOAT_COLUMNS = ("arrived_at", "queued_at", "first_touch_at", "opportunity_at", "closed_at", "value")
+    SMALL_FLOAT_COLUMNS = ("quality", "readiness", "score", "discount")
+    BOOL_COLUMNS = ("mql", "contacted", "qualified", "won")
+
+    def __init__(self, expected_rows: int):
+        self.size = 0
+        self.capacity = max(1024, int(expected_rows))
+        self._allocate(self.capacity)
+
+    def _allocate(self, capacity: int) -> None:
+        old = {name: getattr(self, name) for name in self._names()} if self.size else {}
+        for name in self.FLOAT_COLUMNS:
+            self._grow(name, capacity, np.float64, np.nan, old)
+        for name in self.SMALL_FLOAT_COLUMNS:
+            self._grow(name, capacity, np.float32, np.nan, old)
+        for name in self.BOOL_COLUMNS:
+            self._grow(name, capacity, np.bool_, False, old)
+        self._grow("source", capacity, np.int8, 0, old)
+        self._grow("outcome", capacity, np.int8, OPEN, old)
+        self.capacity = capacity
+
+    def _grow(self, name: str, capacity: int, dtype: type, fill: object, old: dict[str, np.ndarray]) -> None:
+        column = np.full(capacity, fill, dtype=dtype)
+        if name in old:
+            column[: self.size] = old[name][: self.size]
+        setattr(self, name, column)
+
+    def _names(self) -> tuple[str, ...]:
+        return (*self.FLOAT_COLUMNS, *self.SMALL_FLOAT_COLUMNS, *self.BOOL_COLUMNS, "source", "outcome")
+
+    def new_row(self) -> int:
+        """Reserve the next row and return its index (the lead id)."""
+        row = self.size
+        if row == self.capacity:
+            self._allocate(self.capacity + self.capacity // 2)
+        self.size = row + 1
+        return row
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the columns (allocated capacity, not just used rows)."""
+        return sum(getattr(self, name).nbytes for name in self._names())
+
+    def to_frame(self) -> pd.DataFrame:
+        """The log as a DataFrame, one row per lead, in the documented column order."""
+        n = self.size
+        data: dict[str, object] = {"lead_id": np.arange(n, dtype=np.int64)}
+        data["source"] = pd.Categorical.from_codes(self.source[:n], categories=list(SOURCES))
+        data["quality"] = self.quality[:n]
+        data["readiness"] = self.readiness[:n]
+        data["score"] = self.score[:n]
+        data["arrived_at"] = self.arrived_at[:n]
+        data["mql"] = self.mql[:n]
+        data["queued_at"] = self.queued_at[:n]
+        data["first_touch_at"] = self.first_touch_at[:n]
+        data["contacted"] = self.contacted[:n]
+        data["qualified"] = self.qualified[:n]
+        data["opportunity_at"] = self.opportunity_at[:n]
+        data["closed_at"] = self.closed_at[:n]
+        data["won"] = self.won[:n]
+        data["value"] = self.value[:n]
+        data["discount"] = self.discount[:n]
+        data["outcome"] = pd.Categorical.from_codes(self.outcome[:n], categories=list(OUTCOMES))
+        return pd.DataFrame(data)
+
+
+def build_series(rows: list[list[float]], boundaries: list[float]) -> pd.DataFrame:
+    """Turn cumulative snapshots (one per period end) into a per-period DataFrame."""
+    n_flow = len(FLOW_COUNTERS)
+    snapshots = np.asarray(rows, dtype=float).reshape(len(rows), n_flow + len(LEVEL_COUNTERS))
+    flows = np.diff(np.vstack([np.zeros((1, n_flow)), snapshots[:, :n_flow]]), axis=0)
+    series = pd.DataFrame(flows, columns=list(FLOW_COUNTERS))
+    for i, name in enumerate(LEVEL_COUNTERS):
+        series[name] = snapshots[:, n_flow + i]
+    series.insert(0, "start_day", np.asarray(boundaries[:-1], dtype=float))
+    series.insert(1, "end_day", np.asarray(boundaries[1:], dtype=float))
+    series.index = pd.RangeIndex(len(series), name="period")
+    return add_ratios(series)
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return numerator / denominator.where(denominator > 0)
+
+
+def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
+    """Derived columns: SLA compliance, mean response time, mean discount, profit, leads.
+
+    Ratios are NaN in a period with nothing to measure (e.g. no MQL resolved)."""
+    frame["leads"] = frame["leads_inbound"] + frame["leads_campaign"] + frame["leads_outbound"] + frame["leads_channel"]
+    frame["sla_compliance"] = _ratio(frame["sla_met"], frame["sla_met"] + frame["sla_missed"])
+    frame["mean_response_hours"] = _ratio(frame["response_hours_sum"], frame["follow_ups"])
+    frame["mean_discount"] = _ratio(frame["discount_sum"], frame["wins"])
+    return frame

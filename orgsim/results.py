@@ -1,0 +1,36 @@
+"""The result of one run: per-period series, totals, the optional lead log, and metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What :func:`orgsim.simulate` returns.
+
+    Attributes:
+        series: one row per period (``Scenario.period_days``), metrics as columns: leads by
+            source, MQLs, follow-ups, SLA compliance, opportunities, wins, bookings, costs,
+            profit, queue length, ... (see docs/model.md, "Observation").
+        totals: scalars over the whole run (sums of the flows, overall ratios, and the lead
+            accounting ``leads_created`` = ``outcome_won + outcome_lost + outcome_unfollowed
+            + outcome_nurture + outcome_open``).
+        leads: one row per lead when ``record_leads=True``, else ``None``.
+        meta: seed, scenario (as a dict), structure, horizon and package versions.
+    """
+
+    series: pd.DataFrame
+    totals: dict[str, float]
+    leads: pd.DataFrame | None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        t = self.totals
+        return (
+            f"RunResult(horizon_days={self.meta.get('horizon_days')}, leads={t['leads_created']:.0f}, "
+            f"wins={t['wins']:.0f}, bookings_usd={t['bookings_usd']:,.0f}, profit_usd={t['profit_usd']:,.0f})"
+        )

@@ -1,0 +1,79 @@
+"""The one-run entry point: :func:`simulate`."""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+from orgsim.config import Scenario
+from orgsim.errors import Problem, ValidationError
+from orgsim.model import Model
+from orgsim.results import RunResult
+from orgsim.streams import Seed, as_seed_sequence
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of orgsim and the libraries that determine its results."""
+    versions = {"python": platform.python_version()}
+    for name in ("orgsim", "simpy", "numpy", "pandas"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+def seed_record(seed: Seed) -> dict[str, Any]:
+    """A JSON-friendly record of a seed (an int, or a SeedSequence's entropy and spawn key)."""
+    ss = as_seed_sequence(seed)
+    return {"entropy": int(ss.entropy), "spawn_key": [int(k) for k in ss.spawn_key]}
+
+
+def simulate(
+    scenario: Scenario | None = None,
+    structure: Any = None,
+    *,
+    seed: Seed,
+    horizon_days: float | None = None,
+    record_leads: bool = False,
+) -> RunResult:
+    """Simulate one scenario under one structure with one seed.
+
+    Args:
+        scenario: the company and market (``Scenario()`` if omitted).
+        structure: the reporting structure; ``None`` means a neutral placeholder leader.
+        seed: an int or a ``numpy.random.SeedSequence``; the same seed and inputs give
+            bit-identical results in any process.
+        horizon_days: days to simulate (default ``scenario.horizon_days``).
+        record_leads: keep the per-lead log in ``RunResult.leads`` (slower, more memory).
+
+    Raises:
+        ValidationError: for any invalid input, before simulating.
+    """
+    if scenario is None:
+        scenario = Scenario()
+    if not isinstance(scenario, Scenario):
+        raise ValidationError(Problem("scenario", type(scenario).__name__, "an orgsim.Scenario"))
+    if structure is not None:
+        raise ValidationError(Problem("structure", structure, "None (structures arrive with the leadership model)"))
+    horizon = scenario.horizon_days if horizon_days is None else horizon_days
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, float, np.integer, np.floating)) or not (
+        np.isfinite(horizon) and 0 < horizon <= 36_500
+    ):
+        raise ValidationError(Problem("horizon_days", horizon_days, "a number in (0, 36500]"))
+    if not isinstance(record_leads, bool):
+        raise ValidationError(Problem("record_leads", record_leads, "true or false"))
+    seed_ss = as_seed_sequence(seed)
+    model = Model(scenario, seed=seed_ss, horizon_days=float(horizon), record_leads=record_leads)
+    series, totals, leads = model.run()
+    meta = {
+        "seed": seed_record(seed_ss),
+        "scenario": scenario.to_dict(),
+        "structure": None,
+        "horizon_days": float(horizon),
+        "versions": package_versions(),
+    }
+    return RunResult(series=series, totals=totals, leads=leads, meta=meta)
