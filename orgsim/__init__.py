@@ -4,8 +4,10 @@ A SimPy discrete-event model of lead flow, marketing work and revenue under diff
 reporting structures, with the experiment machinery to compare them.
 """
 
+from orgsim import presets, scenarios
 from orgsim.config import Calendar, Costs, Deals, Inbound, Leads, Mechanisms, Sales, Scenario
 from orgsim.errors import ValidationError
+from orgsim.leadership import Leader, Structure
 from orgsim.results import RunResult
 from orgsim.simulate import simulate
 
@@ -16,11 +18,15 @@ __all__ = [
     "Costs",
     "Deals",
     "Inbound",
+    "Leader",
     "Leads",
     "Mechanisms",
     "RunResult",
     "Sales",
     "Scenario",
+    "Structure",
     "ValidationError",
+    "presets",
+    "scenarios",
     "simulate",
 ]

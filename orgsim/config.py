@@ -181,6 +181,7 @@ class Costs(_Section):
     rep_cost_usd_per_year: float = param(150_000.0, 0.0, 1e8, "fully loaded cost of one rep per year", source="A: mid-market OTE plus overhead")
     marketer_cost_usd_per_year: float = param(120_000.0, 0.0, 1e8, "fully loaded cost of one marketer per year", source="A")
     marketers: int = param(6, 0, 100_000, "marketers (salary only until the marketing-work model uses them)", source="A")
+    head_cost_usd_per_year: float = param(220_000.0, 0.0, 1e8, "cost of a role in the structure with no leader profile of its own (a head)", source="A")
     gross_margin: float = param(0.75, 0.0, 1.0, "gross margin on bookings; profit = bookings x margin - costs", source="A: B2B software")
 
 
@@ -491,8 +492,8 @@ def describe(cls: type = Scenario, prefix: str = "") -> list[tuple[str, Any, str
 __all__ = [
     "Calendar",
     "Costs",
-    "DecayTable",
     "Deals",
+    "DecayTable",
     "Inbound",
     "Leads",
     "Mechanisms",

@@ -18,7 +18,7 @@ from orgsim.config import DecayTable
 class DecayCurve:
     """Multiplier ``m(delay_hours)`` from a validated decay table."""
 
-    __slots__ = ("_hours", "_logs", "_slopes", "_last")
+    __slots__ = ("_hours", "_last", "_logs", "_slopes")
 
     def __init__(self, table: DecayTable):
         self._hours = [float(h) for h, _ in table]

@@ -26,24 +26,24 @@ class Lead:
     """One lead in flight. Attributes are plain floats; finished leads are dropped."""
 
     __slots__ = (
-        "row",
-        "source",
-        "quality",
-        "readiness",
-        "score",
         "arrived_at",
-        "queued_at",
-        "z_rescore",
-        "u_recycle",
-        "recycle_days",
-        "u_ignore",
         "follow_up_days",
+        "quality",
+        "queued_at",
+        "readiness",
+        "recycle_days",
+        "row",
+        "score",
+        "source",
         "u_contact",
+        "u_ignore",
         "u_qualify",
-        "z_cycle",
+        "u_recycle",
         "u_win",
-        "z_size",
+        "z_cycle",
         "z_discount",
+        "z_rescore",
+        "z_size",
     )
 
 

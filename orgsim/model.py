@@ -25,6 +25,7 @@ from simpy.events import Timeout
 from orgsim.calendar import WorkCalendar
 from orgsim.config import Scenario
 from orgsim.decay import DecayCurve
+from orgsim.leadership import Structure
 from orgsim.leadflow import DayBatch, Lead, LeadSource
 from orgsim.recorder import (
     INBOUND,
@@ -47,8 +48,11 @@ _SOURCE_COUNTER = {0: "leads_inbound", 1: "leads_campaign", 2: "leads_outbound",
 class Model:
     """One run of one scenario with one seed. Use :func:`orgsim.simulate` rather than this class."""
 
-    def __init__(self, scenario: Scenario, *, seed: Seed, horizon_days: float, record_leads: bool = False):
+    def __init__(
+        self, scenario: Scenario, structure: Structure | None = None, *, seed: Seed, horizon_days: float, record_leads: bool = False
+    ):
         self.scenario = scenario
+        self.structure = structure
         self.horizon_days = float(horizon_days)
         self.env = simpy.Environment()
         self.streams = Streams(seed)
@@ -79,7 +83,9 @@ class Model:
         self.desk = FollowUpDesk(self.env, self._touch, self._follow_up_reps(), on_duty=self.calendar.always_on)
         self.counters.follow_up_reps = self.desk.servers
         self._cost_rate_per_day = (
-            sales.reps * scenario.costs.rep_cost_usd_per_year + scenario.costs.marketers * scenario.costs.marketer_cost_usd_per_year
+            sales.reps * scenario.costs.rep_cost_usd_per_year
+            + scenario.costs.marketers * scenario.costs.marketer_cost_usd_per_year
+            + self._leadership_cost_per_year()
         ) / 365.0
         self._cost_accrued_to = 0.0
         self._snapshots: list[list[float]] = []
@@ -92,6 +98,14 @@ class Model:
         if reps == 0:
             return 0
         return max(1, round(reps * (1.0 - self.prospecting_share)))
+
+    def _leadership_cost_per_year(self) -> float:
+        """Every role of the structure: its leader's salary, or a head's cost if it has no profile."""
+        if self.structure is None:
+            return 0.0
+        head_cost = self.scenario.costs.head_cost_usd_per_year
+        leaders = self.structure.leaders
+        return sum(leaders[role].salary_usd_per_year if role in leaders else head_cost for role in self.structure.reports_to)
 
     def _outbound_rate_bound(self) -> float:
         sales = self.scenario.sales

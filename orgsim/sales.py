@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class FollowUpDesk:
     """MQLs wait here, first come first served, for one of ``servers`` reps on follow-up duty."""
 
-    __slots__ = ("env", "queue", "servers", "busy", "on_duty", "_start", "_done_callbacks")
+    __slots__ = ("_done_callbacks", "_start", "busy", "env", "on_duty", "queue", "servers")
 
     def __init__(self, env: simpy.Environment, start: Callable[[Lead], float], servers: int, on_duty: bool):
         self.env = env

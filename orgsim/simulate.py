@@ -10,6 +10,7 @@ import numpy as np
 
 from orgsim.config import Scenario
 from orgsim.errors import Problem, ValidationError
+from orgsim.leadership import Structure
 from orgsim.model import Model
 from orgsim.results import RunResult
 from orgsim.streams import Seed, as_seed_sequence
@@ -34,7 +35,7 @@ def seed_record(seed: Seed) -> dict[str, Any]:
 
 def simulate(
     scenario: Scenario | None = None,
-    structure: Any = None,
+    structure: Structure | None = None,
     *,
     seed: Seed,
     horizon_days: float | None = None,
@@ -44,7 +45,8 @@ def simulate(
 
     Args:
         scenario: the company and market (``Scenario()`` if omitted).
-        structure: the reporting structure; ``None`` means a neutral placeholder leader.
+        structure: the reporting structure; ``None`` runs the scenario's base behaviour with
+            no leadership effects and no leader costs.
         seed: an int or a ``numpy.random.SeedSequence``; the same seed and inputs give
             bit-identical results in any process.
         horizon_days: days to simulate (default ``scenario.horizon_days``).
@@ -57,8 +59,8 @@ def simulate(
         scenario = Scenario()
     if not isinstance(scenario, Scenario):
         raise ValidationError(Problem("scenario", type(scenario).__name__, "an orgsim.Scenario"))
-    if structure is not None:
-        raise ValidationError(Problem("structure", structure, "None (structures arrive with the leadership model)"))
+    if structure is not None and not isinstance(structure, Structure):
+        raise ValidationError(Problem("structure", structure, "an orgsim.Structure (e.g. orgsim.presets.shared_leader()) or None"))
     horizon = scenario.horizon_days if horizon_days is None else horizon_days
     if isinstance(horizon, bool) or not isinstance(horizon, (int, float, np.integer, np.floating)) or not (
         np.isfinite(horizon) and 0 < horizon <= 36_500
@@ -67,12 +69,12 @@ def simulate(
     if not isinstance(record_leads, bool):
         raise ValidationError(Problem("record_leads", record_leads, "true or false"))
     seed_ss = as_seed_sequence(seed)
-    model = Model(scenario, seed=seed_ss, horizon_days=float(horizon), record_leads=record_leads)
+    model = Model(scenario, structure, seed=seed_ss, horizon_days=float(horizon), record_leads=record_leads)
     series, totals, leads = model.run()
     meta = {
         "seed": seed_record(seed_ss),
         "scenario": scenario.to_dict(),
-        "structure": None,
+        "structure": None if structure is None else structure.to_dict(),
         "horizon_days": float(horizon),
         "versions": package_versions(),
     }
