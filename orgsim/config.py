@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import itertools
 import math
 import tomllib
 import typing
@@ -59,7 +60,7 @@ def _check_decay_table(table: Any) -> str | None:
         return rule
     if len(knots) < 2 or knots[0][0] != 0.0:
         return rule
-    for (d0, _), (d1, _) in zip(knots, knots[1:], strict=False):
+    for (d0, _), (d1, _) in itertools.pairwise(knots):
         if not d1 > d0:
             return rule
     if any(not (math.isfinite(d) and math.isfinite(m) and 0.0 < m <= 1.0) for d, m in knots):
@@ -107,7 +108,10 @@ class Inbound(_Section):
     """Inbound lead arrivals: a non-homogeneous Poisson process (MODEL.md 3.1)."""
 
     base_rate_per_day: float = param(
-        30.0, 0.0, 1e5, "inbound leads per calendar day with no marketing stocks",
+        30.0,
+        0.0,
+        1e5,
+        "inbound leads per calendar day with no marketing stocks",
         source="A: sized for a mid-market firm with 10 reps; inquiry volumes vary by orders of magnitude",
     )
 
@@ -116,25 +120,71 @@ class Inbound(_Section):
 class Leads(_Section):
     """Lead quality, readiness, scoring and nurture (MODEL.md 2, 3.4)."""
 
-    inbound_quality_mean: float = param(0.30, 0.0, 1.0, "mean latent quality q of inbound leads (Beta)", lo_open=True, hi_open=True, source="A; with the threshold below gives ~28% MQL, inquiry->MQL 10-25% (V)")
-    inbound_quality_concentration: float = param(4.0, 0.0, 1e4, "Beta concentration a+b of inbound quality (higher = less spread)", lo_open=True, source="A")
-    outbound_quality_mean: float = param(0.22, 0.0, 1.0, "mean latent quality of outbound (rep-sourced) leads", lo_open=True, hi_open=True, source="A: MODEL.md 3.2, lower than inbound")
+    inbound_quality_mean: float = param(
+        0.30,
+        0.0,
+        1.0,
+        "mean latent quality q of inbound leads (Beta)",
+        lo_open=True,
+        hi_open=True,
+        source="A; with the threshold below gives ~28% MQL, inquiry->MQL 10-25% (V)",
+    )
+    inbound_quality_concentration: float = param(
+        4.0, 0.0, 1e4, "Beta concentration a+b of inbound quality (higher = less spread)", lo_open=True, source="A"
+    )
+    outbound_quality_mean: float = param(
+        0.22,
+        0.0,
+        1.0,
+        "mean latent quality of outbound (rep-sourced) leads",
+        lo_open=True,
+        hi_open=True,
+        source="A: MODEL.md 3.2, lower than inbound",
+    )
     outbound_quality_concentration: float = param(4.0, 0.0, 1e4, "Beta concentration of outbound quality", lo_open=True, source="A")
-    readiness_mean: float = param(0.57, 0.0, 1.0, "mean share of the buying journey done before talking to sales", lo_open=True, hi_open=True, source="CEB 2012 (I): mean 57%, wide spread")
-    readiness_concentration: float = param(3.0, 0.0, 1e4, "Beta concentration of readiness (low = wide spread)", lo_open=True, source="A: 'wide spread' (CEB 2012)")
+    readiness_mean: float = param(
+        0.57,
+        0.0,
+        1.0,
+        "mean share of the buying journey done before talking to sales",
+        lo_open=True,
+        hi_open=True,
+        source="CEB 2012 (I): mean 57%, wide spread",
+    )
+    readiness_concentration: float = param(
+        3.0, 0.0, 1e4, "Beta concentration of readiness (low = wide spread)", lo_open=True, source="A: 'wide spread' (CEB 2012)"
+    )
     score_noise_sd: float = param(0.15, 0.0, 5.0, "sd of the noise marketing's lead score adds to q", source="A")
-    mql_threshold: float = param(0.45, -5.0, 5.0, "score at or above which a lead is an MQL and goes to sales", source="A; ~28% of inbound leads become MQLs, 26% 'ready' (V)")
-    nurture_recycle_share: float = param(0.30, 0.0, 1.0, "share of nurtured leads that come back for scoring later", source="V: 72% of the nurture group ready within 6-11 months *with* nurturing; lower without automation")
-    nurture_min_days: float = param(180.0, 0.0, 3650.0, "earliest return of a recycled lead, days after it entered nurture", source="V: 6-11 months")
-    nurture_max_days: float = param(330.0, 0.0, 3650.0, "latest return of a recycled lead, days after it entered nurture", source="V: 6-11 months")
-    nurture_readiness_gain: float = param(0.30, 0.0, 1.0, "share of the remaining journey a recycled lead has covered on return", source="A")
+    mql_threshold: float = param(
+        0.45,
+        -5.0,
+        5.0,
+        "score at or above which a lead is an MQL and goes to sales",
+        source="A; ~28% of inbound leads become MQLs, 26% 'ready' (V)",
+    )
+    nurture_recycle_share: float = param(
+        0.30,
+        0.0,
+        1.0,
+        "share of nurtured leads that come back for scoring later",
+        source="V: 72% of the nurture group ready within 6-11 months *with* nurturing; lower without automation",
+    )
+    nurture_min_days: float = param(
+        180.0, 0.0, 3650.0, "earliest return of a recycled lead, days after it entered nurture", source="V: 6-11 months"
+    )
+    nurture_max_days: float = param(
+        330.0, 0.0, 3650.0, "latest return of a recycled lead, days after it entered nurture", source="V: 6-11 months"
+    )
+    nurture_readiness_gain: float = param(
+        0.30, 0.0, 1.0, "share of the remaining journey a recycled lead has covered on return", source="A"
+    )
 
 
 # Knots (hours, multiplier), calibrated so that in a default run the qualification odds are
 # ~7x higher within 1 h than at 1-2 h and >60x higher than at 24 h or later (HBR 2011, grade H);
 # the steeper MIT-InsideSales ratios (vendor, grade V) are not targeted.
-_CONTACT_DECAY: DecayTable = ((0.0, 1.0), (1.0, 0.62), (2.0, 0.32), (24.0, 0.13), (72.0, 0.08), (720.0, 0.05))
-_QUALIFY_DECAY: DecayTable = ((0.0, 1.0), (1.0, 0.55), (2.0, 0.30), (24.0, 0.10), (72.0, 0.06), (720.0, 0.04))
+_CONTACT_DECAY: DecayTable = ((0.0, 1.0), (1.0, 0.60), (2.0, 0.30), (24.0, 0.13), (72.0, 0.08), (720.0, 0.05))
+_QUALIFY_DECAY: DecayTable = ((0.0, 1.0), (1.0, 0.45), (2.0, 0.25), (24.0, 0.10), (72.0, 0.06), (720.0, 0.04))
 
 
 @dataclass(frozen=True)
@@ -142,46 +192,115 @@ class Sales(_Section):
     """The sales team, its follow-up queue and the response-delay decay (MODEL.md 3.2, 3.5)."""
 
     reps: int = param(10, 0, 100_000, "sales reps (quota-carrying headcount)", source="A: mid-market team")
-    prospecting_share: float = param(0.30, 0.0, 1.0, "share of rep capacity spent prospecting (outbound) instead of following up MQLs", hi_open=True, source="A; HBR 2011: reps busy generating their own leads")
+    prospecting_share: float = param(
+        0.30,
+        0.0,
+        1.0,
+        "share of rep capacity spent prospecting (outbound) instead of following up MQLs",
+        hi_open=True,
+        source="A; HBR 2011: reps busy generating their own leads",
+    )
     outbound_leads_per_prospecting_hour: float = param(0.25, 0.0, 1e4, "engaged outbound prospects per rep-hour of prospecting", source="A")
-    follow_up_hours_mean: float = param(1.0, 0.0, 1e4, "mean rep time to follow up one MQL, business hours", lo_open=True, source="A; Velocify 2012 (V): 1.3-1.6 attempts made")
-    follow_up_hours_cv: float = param(1.0, 0.0, 10.0, "coefficient of variation of follow-up time (Gamma; 1 = exponential)", lo_open=True, source="A")
-    sla_hours: float = param(24.0, 0.0, 1e4, "follow-up SLA, hours from lead arrival to first touch; compliance is measured", lo_open=True, source="seed 000: 'follow up on all leads within 24hrs'; SiriusDecisions (I)")
-    ignore_share: float = param(0.25, 0.0, 1.0, "share of MQLs sales never follows up, before leadership effects", source="Forrester/CSO Insights (V/I): up to 80%, ~25% with good nurturing; HBR 2011: 23% never reply")
+    follow_up_hours_mean: float = param(
+        1.0,
+        0.0,
+        1e4,
+        "mean rep time to follow up one MQL, business hours",
+        lo_open=True,
+        source="A; Velocify 2012 (V): 1.3-1.6 attempts made",
+    )
+    follow_up_hours_cv: float = param(
+        1.0, 0.0, 10.0, "coefficient of variation of follow-up time (Gamma; 1 = exponential)", lo_open=True, source="A"
+    )
+    sla_hours: float = param(
+        24.0,
+        0.0,
+        1e4,
+        "follow-up SLA, hours from lead arrival to first touch; compliance is measured",
+        lo_open=True,
+        source="seed 000: 'follow up on all leads within 24hrs'; SiriusDecisions (I)",
+    )
+    ignore_share: float = param(
+        0.25,
+        0.0,
+        1.0,
+        "share of MQLs sales never follows up, before leadership effects",
+        source="Forrester/CSO Insights (V/I): up to 80%, ~25% with good nurturing; HBR 2011: 23% never reply",
+    )
     contact_probability: float = param(0.90, 0.0, 1.0, "probability of reaching the buyer with an immediate touch", source="A")
-    contact_decay: DecayTable = param(_CONTACT_DECAY, doc="contact-probability multiplier by response delay in hours (log-linear between knots)", source="calibrated so qualification odds match HBR 2011 (H): ~7x within 1 h vs 1-2 h, >60x vs 24 h+", check=_check_decay_table)
-    qualify_decay: DecayTable = param(_QUALIFY_DECAY, doc="qualification multiplier by response delay in hours (log-linear between knots)", source="as contact_decay", check=_check_decay_table)
-    qualify_intercept: float = param(0.10, 0.0, 1.0, "qualification probability of a contacted lead with q = 0 and readiness = 0", source="A")
-    qualify_quality_weight: float = param(0.80, 0.0, 5.0, "added qualification probability per unit of quality q", source="A; SAL->SQL 50-70% (V)")
+    contact_decay: DecayTable = param(
+        _CONTACT_DECAY,
+        doc="contact-probability multiplier by response delay in hours (log-linear between knots)",
+        source="calibrated so qualification odds match HBR 2011 (H): ~7x within 1 h vs 1-2 h, >60x vs 24 h+",
+        check=_check_decay_table,
+    )
+    qualify_decay: DecayTable = param(
+        _QUALIFY_DECAY,
+        doc="qualification multiplier by response delay in hours (log-linear between knots)",
+        source="as contact_decay",
+        check=_check_decay_table,
+    )
+    qualify_intercept: float = param(
+        0.10, 0.0, 1.0, "qualification probability of a contacted lead with q = 0 and readiness = 0", source="A"
+    )
+    qualify_quality_weight: float = param(
+        0.80, 0.0, 5.0, "added qualification probability per unit of quality q", source="A; SAL->SQL 50-70% (V)"
+    )
     qualify_readiness_weight: float = param(0.40, 0.0, 5.0, "added qualification probability per unit of readiness", source="A")
-    rep_skill: float = param(0.80, 0.0, 1.0, "rep skill, 1 = the 'perfect rep' of the quality definition", lo_open=True, source="A; 57-60% of reps make quota (CSO Insights, I)")
+    rep_skill: float = param(
+        0.80,
+        0.0,
+        1.0,
+        "rep skill, 1 = the 'perfect rep' of the quality definition",
+        lo_open=True,
+        source="A; 57-60% of reps make quota (CSO Insights, I)",
+    )
 
 
 @dataclass(frozen=True)
 class Deals(_Section):
     """Opportunities, cycle lengths, win probability, price and discount (MODEL.md 3.6)."""
 
-    cycle_days_median: float = param(45.0, 0.0, 3650.0, "median sales cycle for a buyer of average readiness, calendar days", lo_open=True, source="V: mid-market 30-90 days")
+    cycle_days_median: float = param(
+        45.0,
+        0.0,
+        3650.0,
+        "median sales cycle for a buyer of average readiness, calendar days",
+        lo_open=True,
+        source="V: mid-market 30-90 days",
+    )
     cycle_sigma: float = param(0.6, 0.0, 5.0, "lognormal sigma of the sales cycle", source="A")
-    readiness_cycle_effect: float = param(0.5, 0.0, 0.99, "cycle shortening per unit of readiness ('buyers are most of the way there')", source="seed 004; CEB 2012 (I)")
-    list_price_usd: float = param(30_000.0, 0.0, 1e9, "list price of an average deal (first-year contract value)", lo_open=True, source="A: mid-market ACV")
+    readiness_cycle_effect: float = param(
+        0.5, 0.0, 0.99, "cycle shortening per unit of readiness ('buyers are most of the way there')", source="seed 004; CEB 2012 (I)"
+    )
+    list_price_usd: float = param(
+        30_000.0, 0.0, 1e9, "list price of an average deal (first-year contract value)", lo_open=True, source="A: mid-market ACV"
+    )
     deal_size_sigma: float = param(0.5, 0.0, 5.0, "lognormal sigma of account size around list price (mean 1)", source="A")
     discount_mean: float = param(0.10, 0.0, 1.0, "mean discount off list price", hi_open=True, source="A")
     discount_sd: float = param(0.06, 0.0, 1.0, "sd of the discount across deals", source="A")
     discount_max: float = param(0.40, 0.0, 1.0, "largest discount sales may give", hi_open=True, source="A")
     win_rep_weight: float = param(2.0, 0.0, 20.0, "logit of win probability lost per unit of rep effectiveness below 1", source="A")
-    win_discount_weight: float = param(4.0, 0.0, 50.0, "logit of win probability gained per unit of discount", source="A; Marn & Rosiello 1992: price is the costly lever")
-    win_logit_offset: float = param(-0.6, -10.0, 10.0, "constant added to the win logit (market competitiveness)", source="A; SQL->won 20-30% (V)")
+    win_discount_weight: float = param(
+        4.0, 0.0, 50.0, "logit of win probability gained per unit of discount", source="A; Marn & Rosiello 1992: price is the costly lever"
+    )
+    win_logit_offset: float = param(
+        -0.6, -10.0, 10.0, "constant added to the win logit (market competitiveness)", source="A; SQL->won 20-30% (V)"
+    )
 
 
 @dataclass(frozen=True)
 class Costs(_Section):
     """Headcount costs and margin (MODEL.md 3.12)."""
 
-    rep_cost_usd_per_year: float = param(150_000.0, 0.0, 1e8, "fully loaded cost of one rep per year", source="A: mid-market OTE plus overhead")
+    rep_cost_usd_per_year: float = param(
+        150_000.0, 0.0, 1e8, "fully loaded cost of one rep per year", source="A: mid-market OTE plus overhead"
+    )
     marketer_cost_usd_per_year: float = param(120_000.0, 0.0, 1e8, "fully loaded cost of one marketer per year", source="A")
     marketers: int = param(6, 0, 100_000, "marketers (salary only until the marketing-work model uses them)", source="A")
-    head_cost_usd_per_year: float = param(220_000.0, 0.0, 1e8, "cost of a role in the structure with no leader profile of its own (a head)", source="A")
+    head_cost_usd_per_year: float = param(
+        220_000.0, 0.0, 1e8, "cost of a role in the structure with no leader profile of its own (a head)", source="A"
+    )
     gross_margin: float = param(0.75, 0.0, 1.0, "gross margin on bookings; profit = bookings x margin - costs", source="A: B2B software")
 
 
@@ -464,13 +583,21 @@ def validate(scenario: Scenario) -> list[Problem]:
         return problems
     cal, leads, sales = scenario.calendar, scenario.leads, scenario.sales
     if cal.workday_end_hour <= cal.workday_start_hour:
-        problems.append(Problem("calendar.workday_end_hour", cal.workday_end_hour, f"must be after calendar.workday_start_hour ({cal.workday_start_hour:g})"))
+        problems.append(
+            Problem(
+                "calendar.workday_end_hour", cal.workday_end_hour, f"must be after calendar.workday_start_hour ({cal.workday_start_hour:g})"
+            )
+        )
     if leads.nurture_max_days < leads.nurture_min_days:
-        problems.append(Problem("leads.nurture_max_days", leads.nurture_max_days, f"must be >= leads.nurture_min_days ({leads.nurture_min_days:g})"))
+        problems.append(
+            Problem("leads.nurture_max_days", leads.nurture_max_days, f"must be >= leads.nurture_min_days ({leads.nurture_min_days:g})")
+        )
     if sales.reps == 0 and scenario.inbound.base_rate_per_day > 0:
         problems.append(Problem("sales.reps", 0, "at least 1 while inbound.base_rate_per_day > 0 (nobody would follow up the leads)"))
     if scenario.deals.discount_mean > scenario.deals.discount_max:
-        problems.append(Problem("deals.discount_mean", scenario.deals.discount_mean, f"must be <= deals.discount_max ({scenario.deals.discount_max:g})"))
+        problems.append(
+            Problem("deals.discount_mean", scenario.deals.discount_mean, f"must be <= deals.discount_max ({scenario.deals.discount_max:g})")
+        )
     return problems
 
 
@@ -485,7 +612,9 @@ def describe(cls: type = Scenario, prefix: str = "") -> list[tuple[str, Any, str
             rows.extend(describe(hint, f"{prefix}{f.name}."))
             continue
         default = f.default if f.default is not dataclasses.MISSING else getattr(instance, f.name, None)
-        rows.append((f"{prefix}{f.name}", default, _range_text(f.metadata).strip(), f.metadata.get("doc", ""), f.metadata.get("source", "")))
+        rows.append(
+            (f"{prefix}{f.name}", default, _range_text(f.metadata).strip(), f.metadata.get("doc", ""), f.metadata.get("source", ""))
+        )
     return rows
 
 

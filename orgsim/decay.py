@@ -23,9 +23,7 @@ class DecayCurve:
     def __init__(self, table: DecayTable):
         self._hours = [float(h) for h, _ in table]
         self._logs = [math.log(m) for _, m in table]
-        self._slopes = [
-            (self._logs[i + 1] - self._logs[i]) / (self._hours[i + 1] - self._hours[i]) for i in range(len(table) - 1)
-        ]
+        self._slopes = [(self._logs[i + 1] - self._logs[i]) / (self._hours[i + 1] - self._hours[i]) for i in range(len(table) - 1)]
         self._last = math.exp(self._logs[-1])
 
     def __call__(self, delay_hours: float) -> float:

@@ -29,10 +29,7 @@ class ValidationError(ValueError):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
         lines = [str(p) for p in self.problems]
-        if len(lines) == 1:
-            message = f"invalid input: {lines[0]}"
-        else:
-            message = f"{len(lines)} invalid inputs:\n  " + "\n  ".join(lines)
+        message = f"invalid input: {lines[0]}" if len(lines) == 1 else f"{len(lines)} invalid inputs:\n  " + "\n  ".join(lines)
         super().__init__(message)
 
     @property

@@ -198,7 +198,9 @@ class Structure:
 
             close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ValidationError(Problem(f"structure.{unknown[0]}", data[unknown[0]], f"unknown key; {hint}known keys: {', '.join(sorted(known))}"))
+            raise ValidationError(
+                Problem(f"structure.{unknown[0]}", data[unknown[0]], f"unknown key; {hint}known keys: {', '.join(sorted(known))}")
+            )
         missing = [k for k in ("name", "marketing_head", "sales_head", "reports_to") if k not in data]
         if missing:
             raise ValidationError([Problem(f"structure.{k}", "missing", "required") for k in missing])
@@ -254,13 +256,19 @@ def _check_structure(s: Structure) -> list[Problem]:
         boss = roles[role]
         while boss is not None:
             if boss in seen:
-                return [Problem(f"structure.reports_to.{role}", roles[role], f"reporting lines must not form a cycle ({' -> '.join([*seen, boss])})")]
+                return [
+                    Problem(
+                        f"structure.reports_to.{role}", roles[role], f"reporting lines must not form a cycle ({' -> '.join([*seen, boss])})"
+                    )
+                ]
             seen.append(boss)
             boss = roles[boss]
     tops_marketing = s.chain(s.marketing_head)[-1]
     tops_sales = s.chain(s.sales_head)[-1]
     if tops_marketing != tops_sales:
-        problems.append(Problem("structure.reports_to", dict(roles), f"the two heads need a common manager (tops: {tops_marketing}, {tops_sales})"))
+        problems.append(
+            Problem("structure.reports_to", dict(roles), f"the two heads need a common manager (tops: {tops_marketing}, {tops_sales})")
+        )
         return problems
     if s.integrator_role not in s.leaders:
         problems.append(Problem(f"structure.leaders.{s.integrator_role}", "missing", "a Leader profile for the integrator"))

@@ -123,9 +123,7 @@ class LeadSource:
             u_recycle=nurture.random(n),
             u_recycle_delay=nurture.random(n),
             u_ignore=follow_up.random(n),
-            follow_up_hours=self.follow_up_time.gamma(self.follow_up_shape, self.follow_up_scale, n)
-            if rng is None
-            else np.zeros(n),
+            follow_up_hours=self.follow_up_time.gamma(self.follow_up_shape, self.follow_up_scale, n) if rng is None else np.zeros(n),
             u_contact=contact.random(n),
             u_qualify=contact.random(n),
             z_cycle=deal.standard_normal(n),

@@ -62,8 +62,10 @@ def simulate(
     if structure is not None and not isinstance(structure, Structure):
         raise ValidationError(Problem("structure", structure, "an orgsim.Structure (e.g. orgsim.presets.shared_leader()) or None"))
     horizon = scenario.horizon_days if horizon_days is None else horizon_days
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, float, np.integer, np.floating)) or not (
-        np.isfinite(horizon) and 0 < horizon <= 36_500
+    if (
+        isinstance(horizon, bool)
+        or not isinstance(horizon, (int, float, np.integer, np.floating))
+        or not (np.isfinite(horizon) and 0 < horizon <= 36_500)
     ):
         raise ValidationError(Problem("horizon_days", horizon_days, "a number in (0, 36500]"))
     if not isinstance(record_leads, bool):
