@@ -41,9 +41,12 @@ def param(
     hi_open: bool = False,
     source: str = "",
     check: Callable[[Any], str | None] | None = None,
+    choices: tuple[str, ...] | None = None,
 ) -> Any:
     """A dataclass field with its allowed range, description and source in the metadata."""
-    meta = {"lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "doc": doc, "source": source}
+    meta: dict[str, Any] = {"lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "doc": doc, "source": source}
+    if choices is not None:
+        meta["choices"] = choices
     if check is not None:
         meta["check"] = check
     if isinstance(default, (list, dict, set)):
@@ -108,10 +111,10 @@ class Inbound(_Section):
     """Inbound lead arrivals: a non-homogeneous Poisson process (MODEL.md 3.1)."""
 
     base_rate_per_day: float = param(
-        30.0,
+        16.0,
         0.0,
         1e5,
-        "inbound leads per calendar day with no marketing stocks",
+        "inbound leads per calendar day with no brand or content (about 32 a day with the default stocks)",
         source="A: sized for a mid-market firm with 10 reps; inquiry volumes vary by orders of magnitude",
     )
 
@@ -156,18 +159,18 @@ class Leads(_Section):
     )
     score_noise_sd: float = param(0.15, 0.0, 5.0, "sd of the noise marketing's lead score adds to q", source="A")
     mql_threshold: float = param(
-        0.45,
+        0.52,
         -5.0,
         5.0,
         "score at or above which a lead is an MQL and goes to sales",
         source="A; ~28% of inbound leads become MQLs, 26% 'ready' (V)",
     )
     nurture_recycle_share: float = param(
-        0.30,
+        0.10,
         0.0,
         1.0,
-        "share of nurtured leads that come back for scoring later",
-        source="V: 72% of the nurture group ready within 6-11 months *with* nurturing; lower without automation",
+        "share of nurtured leads that come back for scoring later without marketing automation",
+        source="A; automation adds up to market.automation_recycle_lift (V: 72% of the nurture group ready in 6-11 months with nurturing)",
     )
     nurture_min_days: float = param(
         180.0, 0.0, 3650.0, "earliest return of a recycled lead, days after it entered nurture", source="V: 6-11 months"
@@ -285,7 +288,7 @@ class Deals(_Section):
         4.0, 0.0, 50.0, "logit of win probability gained per unit of discount", source="A; Marn & Rosiello 1992: price is the costly lever"
     )
     win_logit_offset: float = param(
-        -0.6, -10.0, 10.0, "constant added to the win logit (market competitiveness)", source="A; SQL->won 20-30% (V)"
+        -1.1, -10.0, 10.0, "constant added to the win logit (market competitiveness)", source="A; SQL->won 20-30% (V)"
     )
 
 
@@ -297,11 +300,155 @@ class Costs(_Section):
         150_000.0, 0.0, 1e8, "fully loaded cost of one rep per year", source="A: mid-market OTE plus overhead"
     )
     marketer_cost_usd_per_year: float = param(120_000.0, 0.0, 1e8, "fully loaded cost of one marketer per year", source="A")
-    marketers: int = param(6, 0, 100_000, "marketers (salary only until the marketing-work model uses them)", source="A")
     head_cost_usd_per_year: float = param(
         220_000.0, 0.0, 1e8, "cost of a role in the structure with no leader profile of its own (a head)", source="A"
     )
     gross_margin: float = param(0.75, 0.0, 1.0, "gross margin on bookings; profit = bookings x margin - costs", source="A: B2B software")
+
+
+STOCKS: tuple[str, ...] = ("brand", "content", "automation", "enablement", "campaign", "targeting", "pricing")
+
+
+@dataclass(frozen=True)
+class StockParams(_Section):
+    """One market stock: geometric decay (adstock), an optional lag, Hill saturation of its effect."""
+
+    weekly_retention: float = param(
+        0.9, 0.0, 1.0, "share of the stock left after a week with no investment", hi_open=True, source="per stock: see Market"
+    )
+    lag_days: float = param(
+        0.0, 0.0, 3650.0, "time constant of the delay before the stock acts (0 = at once)", source="per stock: see Market"
+    )
+    half_saturation: float = param(
+        1.0,
+        0.0,
+        1e6,
+        "stock level at which the effect is half its maximum (Hill g)",
+        lo_open=True,
+        source="steady state of the default team",
+    )
+    hill_shape: float = param(1.0, 0.1, 10.0, "Hill exponent a: <1 concave from the start, >1 S-shaped", source="Robyn (D): 0.5-3")
+
+
+def _stock(weekly: float, lag: float, half: float) -> Any:
+    return field(default_factory=lambda: StockParams(weekly_retention=weekly, lag_days=lag, half_saturation=half))
+
+
+@dataclass(frozen=True)
+class Market(_Section):
+    """Market stocks and the size of their effects (MODEL.md 2, 3.1, 3.4, 3.6).
+
+    Half-saturations are near each stock's steady state under the default team (6 marketers)
+    and a 50/50 short/long split, so the default company starts with every effect at about half
+    its maximum. Retentions are weekly; the model applies ``weekly ** (1/7)`` each day.
+    """
+
+    # Leone 1995 (P): 90% duration of advertising 6-9 months, weekly retention 0.915-0.943;
+    # Field 2018 (I): brand effects show after about 6 months -> a 120-day lag.
+    brand: StockParams = _stock(0.93, 120.0, 0.6)
+    # SEO and buyer content persist and take months to rank (A; seed 004).
+    content: StockParams = _stock(0.97, 60.0, 2.5)
+    # Automation/CRM infrastructure barely decays (A; seed 000 "laying the infrastructure").
+    automation: StockParams = _stock(0.99, 0.0, 2.5)
+    # Sales collateral ages over a couple of months (A).
+    enablement: StockParams = _stock(0.90, 0.0, 3.6)
+    # Promotions fade within ~10 weeks (Nijs et al. 2001; Pauwels et al. 2002, P); digital weekly
+    # adstock 0-0.3, print 0.1-0.4 (Robyn, D) -> 0.4: 99% gone in five weeks.
+    campaign: StockParams = _stock(0.40, 0.0, 1.3)
+    # Personas/ICP research ages as the market shifts (A).
+    targeting: StockParams = _stock(0.98, 0.0, 1.9)
+    # Standard pricing erodes slowly without upkeep (A; seed 002).
+    pricing: StockParams = _stock(0.98, 0.0, 1.9)
+
+    brand_inbound_lift: float = param(
+        0.8,
+        0.0,
+        100.0,
+        "relative rise of the inbound rate at full brand saturation",
+        source="A; long-term elasticity 0.24 vs short-term 0.12 (Sethuraman et al. 2011, P)",
+    )
+    content_inbound_lift: float = param(0.6, 0.0, 100.0, "relative rise of the inbound rate at full content saturation", source="A")
+    campaign_rate_per_day_max: float = param(10.0, 0.0, 1e5, "campaign leads per day at full campaign saturation", source="A")
+    targeting_quality_lift: float = param(
+        0.2, 0.0, 1.0, "share of the gap to q = 1 that full personas/ICP targeting closes", source="A; seed 002, 004"
+    )
+    automation_noise_cut: float = param(0.5, 0.0, 1.0, "share of scoring noise removed at full automation", source="A")
+    automation_recycle_lift: float = param(
+        0.4,
+        0.0,
+        1.0,
+        "added nurture recycle share at full automation",
+        source="V: 72% of the nurture group ready in 6-11 months with nurturing",
+    )
+    content_readiness_lift: float = param(
+        0.3, 0.0, 1.0, "share of the remaining buying journey full content saturation covers", source="CEB 2012 (I); seed 004"
+    )
+    brand_win_logit: float = param(0.4, 0.0, 10.0, "win logit added at full brand saturation", source="A")
+    enablement_win_logit: float = param(0.3, 0.0, 10.0, "win logit added at full enablement saturation", source="A")
+    pricing_dispersion_cut: float = param(
+        0.6,
+        0.0,
+        1.0,
+        "share of discount dispersion removed at full standard pricing",
+        source="A; seed 002: 'there is also standard pricing'",
+    )
+
+
+@dataclass(frozen=True)
+class ProjectKind(_Section):
+    """A kind of marketing project: effort, cost, and the stock it feeds."""
+
+    name: str = param("campaign", doc="a unique name")
+    term: str = param("short", doc="short-term (activation) or long-term work", choices=("short", "long"))
+    stock: str = param("campaign", doc="the market stock it feeds", choices=STOCKS)
+    effort_person_days: float = param(10.0, 0.0, 3650.0, "marketer working days one project takes", lo_open=True, source="A")
+    cost_usd: float = param(0.0, 0.0, 1e9, "program spend, charged when the project starts", source="A")
+    output: float = param(1.0, 0.0, 1e6, "stock units a finished project adds", source="A")
+    delivery: str = param("completion", doc="when the output reaches the stock", choices=("completion", "gradual"))
+    weight: float = param(1.0, 0.0, 1e6, "default weight within its term group under the fixed-share policy", source="A")
+
+
+def _kind(name: str, term: str, stock: str, effort: float, cost: float, output: float, delivery: str, weight: float) -> ProjectKind:
+    return ProjectKind(
+        name=name, term=term, stock=stock, effort_person_days=effort, cost_usd=cost, output=output, delivery=delivery, weight=weight
+    )
+
+
+def default_project_kinds() -> tuple[ProjectKind, ...]:
+    """The default project kinds (MODEL.md 3.7). Efforts, costs and weights are assumptions (A);
+    the 50/50 default split is near Binet & Field's B2B brand:activation 46:54 (I)."""
+    return (
+        _kind("lead_gen_campaign", "short", "campaign", 10.0, 8_000.0, 1.0, "completion", 0.60),
+        _kind("sales_enablement", "short", "enablement", 10.0, 3_000.0, 1.0, "completion", 0.25),
+        _kind("event", "short", "campaign", 15.0, 20_000.0, 1.5, "completion", 0.15),
+        _kind("brand", "long", "brand", 120.0, 60_000.0, 1.0, "gradual", 0.35),
+        _kind("seo_content", "long", "content", 60.0, 10_000.0, 1.0, "gradual", 0.30),
+        _kind("marketing_automation", "long", "automation", 90.0, 40_000.0, 1.0, "completion", 0.15),
+        _kind("buyer_personas", "long", "targeting", 40.0, 15_000.0, 1.0, "completion", 0.10),
+        _kind("standard_pricing", "long", "pricing", 40.0, 5_000.0, 1.0, "completion", 0.10),
+    )
+
+
+@dataclass(frozen=True)
+class Marketing(_Section):
+    """The marketing team and its project portfolio (MODEL.md 3.7-3.8)."""
+
+    marketers: int = param(6, 0, 100_000, "marketers (each works on one project at a time)", source="A: mid-market team")
+    planning_cycle_days: float = param(30.0, 1.0, 365.0, "days between allocation decisions", source="MODEL.md 3.8: monthly")
+    long_term_share: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "fixed-share policy: share of marketing effort on long-term kinds",
+        source="Binet & Field (I): B2B brand:activation ~46:54",
+    )
+    initial_long_term_share: float = param(0.5, 0.0, 1.0, "the split before the run; initial stocks are its steady state", source="A")
+    preempted_work: str = param(
+        "resume", doc="what happens to a preempted project's work: resume later or lose it", choices=("resume", "lose")
+    )
+    kinds: tuple[ProjectKind, ...] = field(
+        default_factory=default_project_kinds, metadata={"doc": "the project kinds (a registry researchers extend)", "source": "A"}
+    )
 
 
 @dataclass(frozen=True)
@@ -312,6 +459,14 @@ class Mechanisms(_Section):
     unfollowed_mqls: bool = param(True, doc="sales never follows up a share of MQLs")
     outbound_prospecting: bool = param(True, doc="reps prospect part of their time and source outbound leads")
     nurture_recycling: bool = param(True, doc="a share of nurtured leads returns for scoring later")
+    marketing_projects: bool = param(True, doc="marketers run projects that feed the market stocks (off: stocks only decay)")
+    brand_effect: bool = param(True, doc="brand raises the inbound rate and the win rate")
+    content_effect: bool = param(True, doc="content raises the inbound rate and buyers' readiness")
+    campaign_effect: bool = param(True, doc="campaigns add campaign leads")
+    automation_effect: bool = param(True, doc="automation cuts scoring noise and lifts nurture recycling")
+    enablement_effect: bool = param(True, doc="sales enablement raises the win rate")
+    targeting_effect: bool = param(True, doc="personas/ICP research raise lead quality")
+    pricing_effect: bool = param(True, doc="standard pricing narrows discount dispersion")
 
 
 @dataclass(frozen=True)
@@ -332,6 +487,8 @@ class Scenario(_Section):
     sales: Sales = field(default_factory=Sales)
     deals: Deals = field(default_factory=Deals)
     costs: Costs = field(default_factory=Costs)
+    market: Market = field(default_factory=Market)
+    marketing: Marketing = field(default_factory=Marketing)
     mechanisms: Mechanisms = field(default_factory=Mechanisms)
 
     def __post_init__(self) -> None:
@@ -392,6 +549,8 @@ _SECTION_PREFIX = {
     "Deals": "deals.",
     "Costs": "costs.",
     "Mechanisms": "mechanisms.",
+    "Market": "market.",
+    "Marketing": "marketing.",
 }
 
 
@@ -455,15 +614,18 @@ def _build(cls: type, data: Any, prefix: str, problems: list[Problem]) -> dict[s
             continue
         hint = hints[key]
         if dataclasses.is_dataclass(hint):
-            sub_problems: list[Problem] = []
-            sub = _build(hint, value, f"{name}.", sub_problems)
-            if sub_problems:
-                problems.extend(sub_problems)
+            built = _build_section(hint, value, name, problems)
+            if built is not _BAD:
+                kwargs[key] = built
+            continue
+        item = _section_item_type(hint)
+        if item is not None:
+            if not isinstance(value, (list, tuple)):
+                problems.append(Problem(name, value, f"a list of {item.__name__} tables"))
                 continue
-            try:
-                kwargs[key] = hint(**sub)
-            except ValidationError as err:
-                problems.extend(err.problems)
+            items = [_build_section(item, entry, f"{name}[{i}]", problems) for i, entry in enumerate(value)]
+            if all(entry is not _BAD for entry in items):
+                kwargs[key] = tuple(items)
             continue
         converted = _coerce(value, hint)
         if converted is _BAD:
@@ -480,8 +642,33 @@ def _build(cls: type, data: Any, prefix: str, problems: list[Problem]) -> dict[s
 _BAD = object()
 
 
+def _build_section(cls: type, data: Any, name: str, problems: list[Problem]) -> Any:
+    """Build one nested section from a mapping; problems are reported under ``name``."""
+    if isinstance(data, cls):
+        return data
+    sub_problems: list[Problem] = []
+    sub = _build(cls, data, f"{name}.", sub_problems)
+    if sub_problems:
+        problems.extend(sub_problems)
+        return _BAD
+    try:
+        return cls(**sub)
+    except ValidationError as err:
+        problems.extend(Problem(f"{name}.{p.field.rsplit('.', 1)[-1]}", p.value, p.allowed) for p in err.problems)
+        return _BAD
+
+
+def _section_item_type(hint: Any) -> type | None:
+    """The section class of a ``tuple[Section, ...]`` hint, else None."""
+    if typing.get_origin(hint) is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis and dataclasses.is_dataclass(args[0]):
+            return args[0]
+    return None
+
+
 def _type_name(hint: Any) -> str:
-    if hint is DecayTable or typing.get_origin(hint) is tuple:
+    if hint is DecayTable:
         return "list of [delay_hours, multiplier] pairs"
     return {int: "integer", float: "number", bool: "boolean (true or false)", str: "string"}.get(hint, str(hint))
 
@@ -522,7 +709,14 @@ def _check_value(name: str, value: Any, hint: Any, meta: Mapping[str, Any]) -> P
     if hint is bool:
         return None if isinstance(value, bool) else Problem(name, value, "true or false")
     if hint is str:
-        return None if isinstance(value, str) else Problem(name, value, "a string")
+        if not isinstance(value, str):
+            return Problem(name, value, "a string")
+        choices = meta.get("choices")
+        if choices and value not in choices:
+            close = difflib.get_close_matches(value, choices, n=1)
+            hint_text = f" (did you mean {close[0]!r}?)" if close else ""
+            return Problem(name, value, f"one of {', '.join(map(repr, choices))}{hint_text}")
+        return None
     if "check" in meta:
         message = meta["check"](value)
         return Problem(name, value, message) if message else None
@@ -557,16 +751,28 @@ def _fmt(x: float | None) -> str:
 
 
 def _check_section(obj: Any, prefix: str) -> list[Problem]:
+    """Type and range problems of a section and every section nested in it."""
     problems: list[Problem] = []
     hints = _type_hints(type(obj))
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         hint = hints[f.name]
+        name = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(hint):
-            if not isinstance(value, hint):
-                problems.append(Problem(f"{prefix}{f.name}", value, f"a {hint.__name__} section"))
+            if isinstance(value, hint):
+                problems.extend(_check_section(value, f"{name}."))
+            else:
+                problems.append(Problem(name, value, f"a {hint.__name__} section"))
             continue
-        problem = _check_value(f"{prefix}{f.name}", value, hint, f.metadata)
+        item = _section_item_type(hint)
+        if item is not None:
+            if not isinstance(value, tuple) or not all(isinstance(v, item) for v in value):
+                problems.append(Problem(name, value, f"a tuple of {item.__name__}"))
+            else:
+                for i, entry in enumerate(value):
+                    problems.extend(_check_section(entry, f"{name}[{i}]."))
+            continue
+        problem = _check_value(name, value, hint, f.metadata)
         if problem:
             problems.append(problem)
     return problems
@@ -575,12 +781,9 @@ def _check_section(obj: Any, prefix: str) -> list[Problem]:
 def validate(scenario: Scenario) -> list[Problem]:
     """Every problem with a scenario: per-field ranges and types, then cross-field rules."""
     problems = _check_section(scenario, "")
-    for f in dataclasses.fields(scenario):
-        value = getattr(scenario, f.name)
-        if dataclasses.is_dataclass(value):
-            problems.extend(_check_section(value, f"{f.name}."))
     if problems:
         return problems
+    problems.extend(_check_marketing(scenario))
     cal, leads, sales = scenario.calendar, scenario.leads, scenario.sales
     if cal.workday_end_hour <= cal.workday_start_hour:
         problems.append(
@@ -601,33 +804,65 @@ def validate(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+def _check_marketing(scenario: Scenario) -> list[Problem]:
+    kinds = scenario.marketing.kinds
+    problems = []
+    names = [k.name for k in kinds]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        problems.append(Problem("marketing.kinds", duplicates, "project kind names must be unique"))
+    for term in ("short", "long"):
+        if scenario.marketing.marketers and not any(k.term == term and k.weight > 0 for k in kinds):
+            problems.append(Problem("marketing.kinds", names, f"at least one {term}-term kind with weight > 0"))
+    return problems
+
+
 def describe(cls: type = Scenario, prefix: str = "") -> list[tuple[str, Any, str, str, str]]:
     """Rows of (dotted name, default, allowed range, description, source) for docs and ``orgsim init``."""
     rows = []
     hints = _type_hints(cls)
-    instance = cls() if cls is not Scenario else None
+    instance = cls()
     for f in dataclasses.fields(cls):
         hint = hints[f.name]
         if dataclasses.is_dataclass(hint):
-            rows.extend(describe(hint, f"{prefix}{f.name}."))
+            rows.extend(_describe_instance(getattr(instance, f.name), f"{prefix}{f.name}."))
             continue
-        default = f.default if f.default is not dataclasses.MISSING else getattr(instance, f.name, None)
+        default = getattr(instance, f.name)
         rows.append(
             (f"{prefix}{f.name}", default, _range_text(f.metadata).strip(), f.metadata.get("doc", ""), f.metadata.get("source", ""))
         )
     return rows
 
 
+def _describe_instance(obj: Any, prefix: str) -> list[tuple[str, Any, str, str, str]]:
+    rows = []
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            rows.extend(_describe_instance(value, f"{prefix}{f.name}."))
+            continue
+        if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            rows.append((f"{prefix}{f.name}", f"{len(value)} entries", "", f.metadata.get("doc", ""), ""))
+            continue
+        rows.append((f"{prefix}{f.name}", value, _range_text(f.metadata).strip(), f.metadata.get("doc", ""), f.metadata.get("source", "")))
+    return rows
+
+
 __all__ = [
+    "STOCKS",
     "Calendar",
     "Costs",
     "Deals",
     "DecayTable",
     "Inbound",
     "Leads",
+    "Market",
+    "Marketing",
     "Mechanisms",
+    "ProjectKind",
     "Sales",
     "Scenario",
+    "StockParams",
     "describe",
     "read_toml",
     "validate",

@@ -23,12 +23,17 @@ import simpy
 from simpy.events import Timeout
 
 from orgsim.calendar import WorkCalendar
-from orgsim.config import Scenario
+from orgsim.config import STOCKS, Scenario
 from orgsim.decay import DecayCurve
 from orgsim.leadership import Structure
 from orgsim.leadflow import DayBatch, Lead, LeadSource
+from orgsim.market import MarketStocks
+from orgsim.marketing import FixedShares, MarketingTeam, steady_state_levels
 from orgsim.recorder import (
+    CAMPAIGN,
+    FLOW_COUNTERS,
     INBOUND,
+    LEVEL_COUNTERS,
     LOST,
     NURTURE,
     OPEN,
@@ -67,12 +72,39 @@ class Model:
         self.discount_mean = deals.discount_mean
         self.discount_sd = deals.discount_sd
         self.prospecting_share = sales.prospecting_share if mech.outbound_prospecting else 0.0
-        self.inbound_rate_bound = scenario.inbound.base_rate_per_day
+
+        # Marketing: stocks start at the steady state of the company's past split.
+        market = scenario.market
+        self.stocks = MarketStocks(market, steady_state_levels(scenario, scenario.marketing.initial_long_term_share))
+        self.marketing = MarketingTeam(
+            self.env,
+            scenario.marketing,
+            scenario.calendar.workdays_per_week,
+            self.stocks,
+            self.counters,
+            self.streams["marketing"],
+            FixedShares(scenario.marketing.long_term_share),
+            enabled=mech.marketing_projects,
+        )
+        # The thinning bound comes from parameters only (never from switches or state), so the
+        # inbound candidates are the same whatever the mechanisms and the stocks do.
+        base = scenario.inbound.base_rate_per_day
+        self.inbound_rate_bound = base * (1.0 + market.brand_inbound_lift + market.content_inbound_lift) + market.campaign_rate_per_day_max
+        self._effects_on = {
+            "brand": mech.brand_effect,
+            "content": mech.content_effect,
+            "campaign": mech.campaign_effect,
+            "automation": mech.automation_effect,
+            "enablement": mech.enablement_effect,
+            "targeting": mech.targeting_effect,
+            "pricing": mech.pricing_effect,
+        }
+        self.effect: dict[str, float] = {}
+        self._kind_names = [k.name for k in scenario.marketing.kinds]
+        self._long_kinds = [k.name for k in scenario.marketing.kinds if k.term == "long"]  # a list: sum order is fixed
 
         # Constants of the hot path, read once.
         self._mql_threshold = leads.mql_threshold
-        self._noise_sd = leads.score_noise_sd
-        self._recycle_share = leads.nurture_recycle_share if mech.nurture_recycling else 0.0
         self._contact_p = sales.contact_probability
         self._contact_curve = DecayCurve(sales.contact_decay) if mech.response_decay else None
         self._qualify_curve = DecayCurve(sales.qualify_decay) if mech.response_decay else None
@@ -84,7 +116,7 @@ class Model:
         self.counters.follow_up_reps = self.desk.servers
         self._cost_rate_per_day = (
             sales.reps * scenario.costs.rep_cost_usd_per_year
-            + scenario.costs.marketers * scenario.costs.marketer_cost_usd_per_year
+            + scenario.marketing.marketers * scenario.costs.marketer_cost_usd_per_year
             + self._leadership_cost_per_year()
         ) / 365.0
         self._cost_accrued_to = 0.0
@@ -123,7 +155,11 @@ class Model:
         for day in range(math.ceil(horizon)):
             if env.now < day:
                 yield Timeout(env, day - env.now)
-            batch = self.source.inbound_day(float(day), ((INBOUND, self.inbound_rate_bound),), self.inbound_rate_bound)
+            if day > 0:
+                self.marketing.step_day()
+                self.stocks.step_day()
+            rates = self._update_effects()
+            batch = self.source.inbound_day(float(day), rates, self.inbound_rate_bound)
             if calendar.is_workday(day) and self.prospecting_share > 0:
                 start = day + calendar.start_fraction
                 end = day + calendar.end_fraction
@@ -131,6 +167,33 @@ class Model:
                 outbound = self.source.outbound_day(float(day), start, end, prospecting_hours)
                 batch = _merge(batch, outbound)
             yield from self._release(batch, horizon)
+
+    def _update_effects(self) -> tuple[tuple[int, float], ...]:
+        """Today's effects of the market stocks (0 where switched off) and inbound rates by source."""
+        sat = self.stocks.saturation
+        effect = self.effect
+        for name, on in self._effects_on.items():
+            effect[name] = sat[name] if on else 0.0
+        market, scenario = self.scenario.market, self.scenario
+        self._quality_lift = market.targeting_quality_lift * effect["targeting"]
+        self._readiness_lift = market.content_readiness_lift * effect["content"]
+        self._noise_sd = scenario.leads.score_noise_sd * (1.0 - market.automation_noise_cut * effect["automation"])
+        recycle = scenario.leads.nurture_recycle_share + market.automation_recycle_lift * effect["automation"]
+        self._recycle_share = min(1.0, recycle) if scenario.mechanisms.nurture_recycling else 0.0
+        self._win_bonus = market.brand_win_logit * effect["brand"] + market.enablement_win_logit * effect["enablement"]
+        self._discount_sd_now = self.discount_sd * (1.0 - market.pricing_dispersion_cut * effect["pricing"])
+        base = scenario.inbound.base_rate_per_day
+        inbound = base * (1.0 + market.brand_inbound_lift * effect["brand"] + market.content_inbound_lift * effect["content"])
+        campaign = market.campaign_rate_per_day_max * effect["campaign"]
+        return ((INBOUND, inbound), (CAMPAIGN, campaign))
+
+    def _planning(self) -> Generator[simpy.Event, Any, None]:
+        """The planning cycle: the allocation policy sets the shares, the team fills capacity."""
+        cycle = self.scenario.marketing.planning_cycle_days
+        self.marketing.start()
+        while True:
+            yield Timeout(self.env, cycle)
+            self.marketing.plan()
 
     def _release(self, batch: DayBatch, horizon: float) -> Generator[simpy.Event, Any, None]:
         """Create each lead of the day's batch at its arrival time."""
@@ -168,7 +231,11 @@ class Model:
         c = self.counters
         c.queue_length = len(self.desk.queue)
         c.follow_up_reps = self.desk.servers
-        self._snapshots.append(c.snapshot())
+        effort = self.marketing.effort
+        long_effort = sum(effort[k] for k in self._long_kinds)
+        flows = [*c.flows(), *(effort[k] for k in self._kind_names), sum(effort.values()) - long_effort, long_effort]
+        levels = [*c.levels(), *(self.stocks.level[s] for s in STOCKS), *(self.stocks.saturation[s] for s in STOCKS)]
+        self._snapshots.append(flows + levels)
         self._boundaries.append(self.env.now)
 
     # -- the lead's path (plain calls on the hot path) -------------------------------------
@@ -179,8 +246,10 @@ class Model:
         setattr(c, _SOURCE_COUNTER[source], getattr(c, _SOURCE_COUNTER[source]) + 1)
         lead = Lead()
         lead.source = source
-        lead.quality = columns["quality"][i]
-        lead.readiness = columns["readiness"][i]
+        quality = columns["quality"][i]
+        lead.quality = quality + self._quality_lift * (1.0 - quality)
+        readiness = columns["readiness"][i]
+        lead.readiness = readiness if source == OUTBOUND else readiness + self._readiness_lift * (1.0 - readiness)
         lead.arrived_at = self.env.now
         lead.z_rescore = columns["z_rescore"][i]
         lead.u_recycle = columns["u_recycle"][i]
@@ -325,13 +394,14 @@ class Model:
         c = self.counters
         deals = self.scenario.deals
         c.open_opportunities -= 1
-        discount = self.discount_mean + self.discount_sd * lead.z_discount
+        discount = self.discount_mean + self._discount_sd_now * lead.z_discount
         discount = min(max(discount, 0.0), deals.discount_max)
         win_logit = (
             logit(lead.quality)
             - deals.win_rep_weight * (1.0 - self.rep_effectiveness)
             + deals.win_discount_weight * discount
             + deals.win_logit_offset
+            + self._win_bonus
         )
         won = lead.u_win < logistic(win_logit)
         log = self.log
@@ -357,12 +427,15 @@ class Model:
         """Run to the horizon; return (series, totals, leads or None)."""
         env = self.env
         env.process(self._recorder())
+        env.process(self._planning())
         if not self.calendar.always_on:
             env.process(self._shifts())
         env.process(self._leads())
         env.run(until=self.horizon_days)
         self._snapshot()
-        series = build_series(self._snapshots, self._boundaries)
+        flow_names = [*FLOW_COUNTERS, *(f"effort_{k}_days" for k in self._kind_names), "effort_short_days", "effort_long_days"]
+        level_names = [*LEVEL_COUNTERS, *(f"{s}_stock" for s in STOCKS), *(f"{s}_effect" for s in STOCKS)]
+        series = build_series(self._snapshots, self._boundaries, flow_names, level_names)
         margin = self.scenario.costs.gross_margin
         series["profit_usd"] = series["bookings_usd"] * margin - series["costs_usd"]
         totals = self._totals(series)

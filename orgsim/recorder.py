@@ -41,6 +41,11 @@ FLOW_COUNTERS: tuple[str, ...] = (
     "bookings_usd",
     "discount_sum",
     "costs_usd",
+    "program_spend_usd",
+    "projects_started",
+    "projects_completed",
+    "projects_preempted",
+    "projects_cancelled",
 )
 
 #: Level counters: the series shows their value at the end of each period.
@@ -68,9 +73,13 @@ class Counters:
         self.bookings_usd = 0.0
         self.discount_sum = 0.0
         self.costs_usd = 0.0
+        self.program_spend_usd = 0.0
 
-    def snapshot(self) -> list[float]:
-        return [float(getattr(self, name)) for name in FLOW_COUNTERS + LEVEL_COUNTERS]
+    def flows(self) -> list[float]:
+        return [float(getattr(self, name)) for name in FLOW_COUNTERS]
+
+    def levels(self) -> list[float]:
+        return [float(getattr(self, name)) for name in LEVEL_COUNTERS]
 
 
 class LeadLog:
@@ -142,13 +151,13 @@ class LeadLog:
         return pd.DataFrame(data)
 
 
-def build_series(rows: list[list[float]], boundaries: list[float]) -> pd.DataFrame:
-    """Turn cumulative snapshots (one per period end) into a per-period DataFrame."""
-    n_flow = len(FLOW_COUNTERS)
-    snapshots = np.asarray(rows, dtype=float).reshape(len(rows), n_flow + len(LEVEL_COUNTERS))
+def build_series(rows: list[list[float]], boundaries: list[float], flow_names: list[str], level_names: list[str]) -> pd.DataFrame:
+    """Turn snapshots (one per period end: cumulative flows, then levels) into a per-period DataFrame."""
+    n_flow = len(flow_names)
+    snapshots = np.asarray(rows, dtype=float).reshape(len(rows), n_flow + len(level_names))
     flows = np.diff(np.vstack([np.zeros((1, n_flow)), snapshots[:, :n_flow]]), axis=0)
-    series = pd.DataFrame(flows, columns=list(FLOW_COUNTERS))
-    for i, name in enumerate(LEVEL_COUNTERS):
+    series = pd.DataFrame(flows, columns=flow_names)
+    for i, name in enumerate(level_names):
         series[name] = snapshots[:, n_flow + i]
     series.insert(0, "start_day", np.asarray(boundaries[:-1], dtype=float))
     series.insert(1, "end_day", np.asarray(boundaries[1:], dtype=float))
@@ -169,4 +178,6 @@ def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     frame["sla_compliance"] = _ratio(frame["sla_met"], frame["sla_met"] + frame["sla_missed"])
     frame["mean_response_hours"] = _ratio(frame["response_hours_sum"], frame["follow_ups"])
     frame["mean_discount"] = _ratio(frame["discount_sum"], frame["wins"])
+    if "effort_long_days" in frame:
+        frame["long_term_effort_share"] = _ratio(frame["effort_long_days"], frame["effort_long_days"] + frame["effort_short_days"])
     return frame

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orgsim.config import Calendar, Inbound, Leads, Mechanisms, Sales, Scenario
+from orgsim.config import Calendar, Inbound, Leads, Marketing, Mechanisms, Sales, Scenario
 
 
 def default() -> Scenario:
@@ -15,7 +15,7 @@ def mmc(arrival_rate_per_day: float, reps: int, mean_handle_days: float, *, hori
 
     Constant Poisson arrivals, every lead an MQL (no score noise, threshold 0), reps always on
     duty, exponential handling with mean ``mean_handle_days``, no prospecting, nobody ignored,
-    no nurture, no response decay. The wait ``first_touch_at - queued_at`` then has the
+    no nurture, no response decay, no marketing (so no stocks and a constant rate). The wait ``first_touch_at - queued_at`` then has the
     Erlang C distribution.
     """
     return Scenario(
@@ -31,5 +31,19 @@ def mmc(arrival_rate_per_day: float, reps: int, mean_handle_days: float, *, hori
             follow_up_hours_cv=1.0,
             ignore_share=0.0,
         ),
-        mechanisms=Mechanisms(response_decay=False, unfollowed_mqls=False, outbound_prospecting=False, nurture_recycling=False),
+        marketing=Marketing(marketers=0),
+        mechanisms=Mechanisms(
+            response_decay=False,
+            unfollowed_mqls=False,
+            outbound_prospecting=False,
+            nurture_recycling=False,
+            marketing_projects=False,
+            brand_effect=False,
+            content_effect=False,
+            campaign_effect=False,
+            automation_effect=False,
+            enablement_effect=False,
+            targeting_effect=False,
+            pricing_effect=False,
+        ),
     )

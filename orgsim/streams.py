@@ -30,6 +30,7 @@ STREAM_NAMES: dict[str, str] = {
     "outbound_readiness": "readiness of outbound leads",
     "contact": "whether a touched lead is contacted and qualified",
     "deal": "sales-cycle length, win draw, account size and discount of an opportunity",
+    "marketing": "progress of the projects already under way at time 0",
 }
 
 Seed = int | np.random.SeedSequence

@@ -1,0 +1,53 @@
+"""Market stocks (MODEL.md 2): geometric decay (adstock), an optional lag, Hill saturation.
+
+Each stock ``x`` loses ``1 - r`` of its level a day, with ``r = weekly_retention ** (1/7)``
+(Robyn's geometric adstock, ``x*_t = x_t + theta * x*_{t-1}``, applied daily). The stock acts
+through an *effective* level that follows it with an exponential lag (time constant
+``lag_days``; brand effects show after about six months, Field 2018), and the effect is the
+Hill saturation of the effective level, ``x^a / (x^a + g^a)`` (Robyn; Meridian applies adstock
+first, then Hill, as here).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from orgsim.config import STOCKS, Market
+
+
+def hill(level: float, half_saturation: float, shape: float) -> float:
+    """Hill saturation in [0, 1): 0 at level 0, 1/2 at the half-saturation level."""
+    if level <= 0.0:
+        return 0.0
+    ratio = (level / half_saturation) ** shape
+    return ratio / (1.0 + ratio)
+
+
+class MarketStocks:
+    """The levels, effective levels and saturations of every stock."""
+
+    def __init__(self, market: Market, initial_levels: Mapping[str, float]):
+        self.params = {name: getattr(market, name) for name in STOCKS}
+        self.level = {name: float(initial_levels.get(name, 0.0)) for name in STOCKS}
+        self.effective = dict(self.level)
+        self.daily_retention = {name: p.weekly_retention ** (1.0 / 7.0) for name, p in self.params.items()}
+        self.lag_step = {name: 1.0 if p.lag_days == 0 else 1.0 - math.exp(-1.0 / p.lag_days) for name, p in self.params.items()}
+        self.saturation: dict[str, float] = {}
+        self._saturate()
+
+    def add(self, stock: str, amount: float) -> None:
+        """Investment arrives in a stock."""
+        self.level[stock] += amount
+
+    def step_day(self) -> None:
+        """One day of decay, lag and saturation."""
+        for name in STOCKS:
+            level = self.level[name] * self.daily_retention[name]
+            self.level[name] = level
+            self.effective[name] += self.lag_step[name] * (level - self.effective[name])
+        self._saturate()
+
+    def _saturate(self) -> None:
+        for name, p in self.params.items():
+            self.saturation[name] = hill(self.effective[name], p.half_saturation, p.hill_shape)

@@ -1,0 +1,247 @@
+"""Marketing work (MODEL.md 3.7-3.8): projects that hold marketers and feed the market stocks.
+
+Marketers are a ``simpy.PreemptiveResource``; each project is a SimPy process that holds one
+marketer until its effort is done. Work runs at ``workdays_per_week / 7`` person-days per
+calendar day. A preempted project either waits to resume its remaining work or loses it
+(``Marketing.preempted_work``). Gradual kinds (brand, content) feed their stock every day they
+run; the others deliver their output on completion.
+
+What to work on is decided by an *allocation policy* once per planning cycle: an object with
+``shares(context) -> {kind name: share}``. :class:`FixedShares` is the researcher-set split; the
+leadership model adds leader-driven policies on the same interface. The team keeps the long-run
+effort of each kind at its share by starting, whenever a marketer is free, the kind that is
+furthest behind its share of the effort committed so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import simpy
+from simpy.events import Timeout
+
+from orgsim.config import STOCKS, Marketing, ProjectKind, Scenario
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from orgsim.market import MarketStocks
+    from orgsim.recorder import Counters
+
+#: Priority of normal work and of rush (quota-pressure) work; lower runs first.
+NORMAL_PRIORITY, RUSH_PRIORITY = 1, 0
+
+
+@dataclass
+class PlanningContext:
+    """What an allocation policy may look at when it decides."""
+
+    now_days: float
+    kinds: tuple[ProjectKind, ...]
+    marketers: int
+    stock_levels: Mapping[str, float]
+    saturation: Mapping[str, float]
+    effort_by_kind: Mapping[str, float]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class AllocationPolicy(Protocol):
+    """Decides the share of marketing effort per project kind, once per planning cycle."""
+
+    def shares(self, context: PlanningContext) -> Mapping[str, float]:
+        """Non-negative shares by kind name (normalised by the team)."""
+        ...
+
+
+def fixed_shares(kinds: tuple[ProjectKind, ...], long_term_share: float) -> dict[str, float]:
+    """Shares with ``long_term_share`` of effort on long-term kinds, split by kind weight."""
+    shares = {}
+    for term, term_share in (("short", 1.0 - long_term_share), ("long", long_term_share)):
+        group = [k for k in kinds if k.term == term]
+        total = sum(k.weight for k in group)
+        for k in group:
+            shares[k.name] = term_share * k.weight / total if total > 0 else 0.0
+    return shares
+
+
+@dataclass(frozen=True)
+class FixedShares:
+    """The researcher-set split: ``long_term_share`` of effort on long-term kinds."""
+
+    long_term_share: float
+
+    def shares(self, context: PlanningContext) -> dict[str, float]:
+        return fixed_shares(context.kinds, self.long_term_share)
+
+
+def steady_state_levels(scenario: Scenario, long_term_share: float) -> dict[str, float]:
+    """Stock levels a team would reach after working at a constant split for ever.
+
+    A kind with share ``s`` and effort ``e`` finishes ``s * marketers * workdays / 7 / e``
+    projects a day, each adding ``output``; a stock with daily retention ``r`` fed ``I`` a day
+    settles at ``I / (1 - r)``. Used for the initial stocks (the company's history).
+    """
+    marketing = scenario.marketing
+    person_days_per_day = marketing.marketers * scenario.calendar.workdays_per_week / 7.0
+    inflow = dict.fromkeys(STOCKS, 0.0)
+    for kind in marketing.kinds:
+        share = fixed_shares(marketing.kinds, long_term_share)[kind.name]
+        inflow[kind.stock] += share * person_days_per_day / kind.effort_person_days * kind.output
+    levels = {}
+    for name in STOCKS:
+        retention = getattr(scenario.market, name).weekly_retention ** (1.0 / 7.0)
+        levels[name] = inflow[name] / (1.0 - retention)
+    return levels
+
+
+class Project:
+    """One project in the portfolio."""
+
+    __slots__ = ("kind", "priority", "process", "remaining", "status")
+
+    def __init__(self, kind: ProjectKind, remaining: float, priority: int):
+        self.kind = kind
+        self.remaining = remaining  # person-days of work left
+        self.priority = priority
+        self.status = "queued"  # queued, running, paused, done, cancelled
+        self.process: simpy.Process | None = None
+
+
+class MarketingTeam:
+    """Marketers, the project portfolio and the planner."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        marketing: Marketing,
+        workdays_per_week: int,
+        stocks: MarketStocks,
+        counters: Counters,
+        rng: np.random.Generator,
+        policy: AllocationPolicy,
+        enabled: bool,
+    ):
+        self.env = env
+        self.config = marketing
+        self.kinds = {k.name: k for k in marketing.kinds}
+        self.stocks = stocks
+        self.counters = counters
+        self.rng = rng
+        self.policy = policy
+        self.enabled = enabled and marketing.marketers > 0
+        self.work_rate = workdays_per_week / 7.0  # person-days per calendar day
+        self.marketers = simpy.PreemptiveResource(env, capacity=max(1, marketing.marketers))
+        self.projects: list[Project] = []
+        self.shares: dict[str, float] = {}
+        self.committed = dict.fromkeys(self.kinds, 0.0)  # person-days committed by kind
+        self.effort = dict.fromkeys(self.kinds, 0.0)  # person-days worked by kind (cumulative)
+        self.preempt_lose = marketing.preempted_work == "lose"
+
+    # -- planning ----------------------------------------------------------------------------
+    def context(self, **extra: Any) -> PlanningContext:
+        return PlanningContext(
+            now_days=self.env.now,
+            kinds=tuple(self.kinds.values()),
+            marketers=self.config.marketers,
+            stock_levels=dict(self.stocks.level),
+            saturation=dict(self.stocks.saturation),
+            effort_by_kind=dict(self.effort),
+            extra=extra,
+        )
+
+    def plan(self, **extra: Any) -> None:
+        """Ask the policy for new shares and keep every marketer busy."""
+        if not self.enabled:
+            return
+        raw = self.policy.shares(self.context(**extra))
+        total = sum(max(0.0, float(raw.get(name, 0.0))) for name in self.kinds)
+        if total <= 0:
+            raise ValueError("the allocation policy returned no positive share")
+        self.shares = {name: max(0.0, float(raw.get(name, 0.0))) / total for name in self.kinds}
+        self._fill()
+
+    def start(self) -> None:
+        """At time 0: plan, and give the projects already under way a random head start."""
+        if not self.enabled:
+            return
+        self.plan()
+        for project in self.projects:
+            done = float(self.rng.random())
+            project.remaining *= 1.0 - done
+            # only the part still to do is spent within the run
+            self.counters.program_spend_usd -= project.kind.cost_usd * done
+            self.counters.costs_usd -= project.kind.cost_usd * done
+
+    def _next_kind(self) -> ProjectKind:
+        """The kind furthest behind its share of the effort committed so far."""
+        total = sum(self.committed.values())
+        best, best_gap = None, -float("inf")
+        for name, kind in self.kinds.items():
+            share = self.shares.get(name, 0.0)
+            if share <= 0:
+                continue
+            gap = share * (total + kind.effort_person_days) - self.committed[name]
+            if gap > best_gap:
+                best, best_gap = kind, gap
+        assert best is not None
+        return best
+
+    def _alive(self) -> int:
+        return sum(1 for p in self.projects if p.status in ("queued", "running", "paused"))
+
+    def _fill(self) -> None:
+        while self._alive() < self.config.marketers:
+            self.launch(self._next_kind(), NORMAL_PRIORITY)
+
+    def launch(self, kind: ProjectKind, priority: int, preempt: bool = False) -> Project:
+        """Start a project of ``kind``; a rush project (``preempt``) may displace normal work."""
+        project = Project(kind, kind.effort_person_days, priority)
+        self.committed[kind.name] += kind.effort_person_days
+        self.projects.append(project)
+        self.counters.projects_started += 1
+        self.counters.program_spend_usd += kind.cost_usd
+        self.counters.costs_usd += kind.cost_usd
+        project.process = self.env.process(self._run(project, preempt))
+        return project
+
+    # -- a project's life ----------------------------------------------------------------------
+    def _run(self, project: Project, preempt: bool) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        while project.remaining > 1e-9:
+            request = self.marketers.request(priority=project.priority, preempt=preempt)
+            try:
+                yield request
+                project.status = "running"
+                started = env.now
+                try:
+                    yield Timeout(env, project.remaining / self.work_rate)
+                    project.remaining = 0.0
+                except simpy.Interrupt:
+                    project.remaining = max(0.0, project.remaining - (env.now - started) * self.work_rate)
+                    self.counters.projects_preempted += 1
+                    if self.preempt_lose:
+                        project.status = "cancelled"
+                        self.counters.projects_cancelled += 1
+                        self.committed[project.kind.name] -= project.remaining
+                        return
+                    project.status = "paused"
+            finally:
+                self.marketers.release(request)
+        project.status = "done"
+        self.counters.projects_completed += 1
+        if project.kind.delivery == "completion":
+            self.stocks.add(project.kind.stock, project.kind.output)
+        self.projects = [p for p in self.projects if p.status not in ("done", "cancelled")]
+        self._fill()
+
+    def step_day(self) -> None:
+        """A calendar day's effort accounting and gradual delivery (called once a day)."""
+        rate = self.work_rate
+        for project in self.projects:
+            if project.status == "running":
+                kind = project.kind
+                self.effort[kind.name] += rate
+                if kind.delivery == "gradual":
+                    self.stocks.add(kind.stock, kind.output * rate / kind.effort_person_days)
