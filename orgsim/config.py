@@ -370,7 +370,7 @@ class Market(_Section):
     content_inbound_lift: float = param(0.6, 0.0, 100.0, "relative rise of the inbound rate at full content saturation", source="A")
     campaign_rate_per_day_max: float = param(10.0, 0.0, 1e5, "campaign leads per day at full campaign saturation", source="A")
     targeting_quality_lift: float = param(
-        0.2, 0.0, 1.0, "share of the gap to q = 1 that full personas/ICP targeting closes", source="A; seed 002, 004"
+        0.1, 0.0, 1.0, "share of the gap to q = 1 that full personas/ICP targeting closes", source="A; seed 002, 004"
     )
     automation_noise_cut: float = param(0.5, 0.0, 1.0, "share of scoring noise removed at full automation", source="A")
     automation_recycle_lift: float = param(
@@ -452,6 +452,140 @@ class Marketing(_Section):
 
 
 @dataclass(frozen=True)
+class Leadership(_Section):
+    """How strongly the integrator's attributes act on each mechanism (MODEL.md 3.5, 3.8-3.11, 4).
+
+    A leader attribute at 0.5 is neutral for the centred effects below; a run with no structure
+    has no leadership effects at all.
+    """
+
+    allocation_concentration: float = param(
+        1.0, 0.0, 20.0, "how sharply marketing effort follows perceived value (shares ~ value^k)", source="A"
+    )
+    quarter_days: float = param(91.0, 7.0, 366.0, "length of a quota period", source="MODEL.md 2: quarters are 91 days")
+    quota_usd_per_rep_per_year: float = param(
+        850_000.0,
+        0.0,
+        1e10,
+        "annual bookings quota per rep",
+        source="A; set so the default team is near quota; 57-60% of reps make quota (CSO Insights, I)",
+    )
+    pressure_check_days: tuple[float, ...] = param(
+        (45.0, 75.0),
+        doc="days into each quarter when shortfall is assessed (mid-quarter, near the end)",
+        source="MODEL.md 3.9",
+        check=lambda v: (
+            None
+            if isinstance(v, tuple) and len(v) > 0 and all(isinstance(x, float) and 0 < x < 366 for x in v)
+            else "a non-empty list of days in (0, 366)"
+        ),
+    )
+    pressure_rush_share: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share of marketers a fully pressured, fully sensitive leader pulls onto rush campaigns",
+        source="Graham, Harvey & Rajgopal 2005 (P): ~80% would cut discretionary spend to hit a quarter",
+    )
+    pressure_discount: float = param(
+        0.08, 0.0, 0.5, "extra discount at full pressure and sensitivity, on deals closing after a check", source="A; Marn & Rosiello 1992"
+    )
+    coaching_weight: float = param(
+        0.3, 0.0, 1.0, "share of rep effectiveness that depends on the leader's sales understanding", source="A; seed 001"
+    )
+    outbound_support: float = param(
+        0.5,
+        0.0,
+        2.0,
+        "change in prospecting share per unit of sales understanding above 0.5",
+        source="A; seed 001: pro-inbound vs pro-outbound",
+    )
+    sla_priority: float = param(
+        0.6, 0.0, 2.0, "fall in prospecting share per unit of SLA enforcement above 0.5 (reps put on MQLs)", source="A; seed 000"
+    )
+    sla_ignore_cut: float = param(
+        0.8,
+        0.0,
+        1.0,
+        "share of unfollowed MQLs removed at full SLA enforcement",
+        source="Forrester (V): ignored leads 80% -> 25% with discipline",
+    )
+    trust_ignore_weight: float = param(
+        1.5,
+        0.0,
+        10.0,
+        "rise of the unfollowed share per unit of trust below its neutral level",
+        source="A; seed 000: blame for lead quality",
+    )
+    trust_neutral_qualify_rate: float = param(
+        0.25, 0.01, 1.0, "qualification rate of followed MQLs at which sales' trust is neutral (0.5)", source="A; MQL->SQL 15-45% (V)"
+    )
+    trust_memory_days: float = param(60.0, 1.0, 3650.0, "time constant of sales' memory of lead quality", source="A")
+    agreed_criteria_noise_cut: float = param(
+        0.4,
+        0.0,
+        1.0,
+        "share of scoring noise removed by agreed scoring criteria",
+        source="seed 000; SiriusDecisions (I): 11% have a jointly managed SLA",
+    )
+    crm_learning_noise_cut: float = param(0.3, 0.0, 1.0, "share of scoring noise removed at full CRM learning", source="A; seed 003")
+    crm_learning_quality_lift: float = param(
+        0.1, 0.0, 1.0, "share of the gap to q = 1 closed by full CRM learning (targeting)", source="A; seed 003"
+    )
+    crm_half_saturation: float = param(
+        500.0, 0.0, 1e9, "logged outcomes (decayed) at which learning is half its maximum", lo_open=True, source="A"
+    )
+    crm_weekly_retention: float = param(0.98, 0.0, 1.0, "weekly retention of what logged outcomes taught", hi_open=True, source="A")
+    discount_authority_weight: float = param(
+        0.6,
+        0.0,
+        2.0,
+        "relative change of the mean discount per unit of discount authority above 0.5",
+        source="seed 000: bundles and discounts; Frenzen et al. 2010 (P)",
+    )
+    disputes_per_week: float = param(3.0, 0.0, 1000.0, "cross-functional disputes arising per week", source="A; seed 000, 002")
+    dispute_attention_days: float = param(
+        0.2,
+        0.0,
+        365.0,
+        "days of full attention one dispute takes to resolve",
+        lo_open=True,
+        source="A; Chachere et al. 2003: days in a hierarchy",
+    )
+    dispute_rework_usd_per_day: float = param(300.0, 0.0, 1e7, "cost of rework and delay per dispute per day waiting", source="A")
+    dispute_ignore_per_waiting: float = param(
+        0.01, 0.0, 1.0, "added unfollowed share per dispute waiting", source="A: 'thrown over the wall' (seed 002)"
+    )
+    dispute_rush_probability: float = param(
+        0.3, 0.0, 1.0, "chance a dispute resolved for sales pulls a marketer onto a rush campaign", source="A; seed 000"
+    )
+
+
+@dataclass(frozen=True)
+class Growth(_Section):
+    """Growth stage (seed 002): a headcount plan and channels that add volume and price variance."""
+
+    rep_hires_per_quarter: int = param(0, 0, 10_000, "reps added at the start of each quarter after the first", source="A")
+    channel_leads_per_day: float = param(0.0, 0.0, 1e5, "leads per day from inside-sales and affiliate channels", source="A; seed 002")
+    channel_quality_mean: float = param(0.25, 0.0, 1.0, "mean latent quality of channel leads", lo_open=True, hi_open=True, source="A")
+    channel_quality_concentration: float = param(
+        2.0,
+        0.0,
+        1e4,
+        "Beta concentration of channel quality (low = wide variance)",
+        lo_open=True,
+        source="A; seed 002: every prospect looks different",
+    )
+    channel_discount_sd: float = param(
+        0.08,
+        0.0,
+        1.0,
+        "extra discount dispersion on channel deals (narrowed by standard pricing)",
+        source="A; seed 002: every deal looks different",
+    )
+
+
+@dataclass(frozen=True)
 class Mechanisms(_Section):
     """One switch per mechanism, so researchers can turn each off and see what it explains."""
 
@@ -467,6 +601,16 @@ class Mechanisms(_Section):
     enablement_effect: bool = param(True, doc="sales enablement raises the win rate")
     targeting_effect: bool = param(True, doc="personas/ICP research raise lead quality")
     pricing_effect: bool = param(True, doc="standard pricing narrows discount dispersion")
+    planning_allocation: bool = param(True, doc="the integrator allocates marketing effort by value discounted over its horizon")
+    quota_pressure: bool = param(True, doc="quarter shortfall leads to rush campaigns (preempting long-term work) and wider discounts")
+    follow_up_discipline: bool = param(True, doc="trust and SLA enforcement set the unfollowed share and reps' priority on MQLs")
+    scoring_criteria: bool = param(True, doc="agreed scoring criteria cut scoring noise")
+    sales_effectiveness: bool = param(True, doc="rep effectiveness depends on the leader's sales understanding")
+    crm_learning: bool = param(True, doc="logged outcomes improve scoring and targeting")
+    escalation: bool = param(True, doc="disputes queue for the integrator's attention and cost while they wait")
+    discount_authority: bool = param(True, doc="the leader's discount authority shifts the mean discount")
+    leader_costs: bool = param(True, doc="the structure's roles cost their salaries")
+    growth_stage: bool = param(True, doc="the headcount plan and channels of the growth section apply")
 
 
 @dataclass(frozen=True)
@@ -489,6 +633,8 @@ class Scenario(_Section):
     costs: Costs = field(default_factory=Costs)
     market: Market = field(default_factory=Market)
     marketing: Marketing = field(default_factory=Marketing)
+    leadership: Leadership = field(default_factory=Leadership)
+    growth: Growth = field(default_factory=Growth)
     mechanisms: Mechanisms = field(default_factory=Mechanisms)
 
     def __post_init__(self) -> None:
@@ -551,6 +697,8 @@ _SECTION_PREFIX = {
     "Mechanisms": "mechanisms.",
     "Market": "market.",
     "Marketing": "marketing.",
+    "Leadership": "leadership.",
+    "Growth": "growth.",
 }
 
 
@@ -668,6 +816,8 @@ def _section_item_type(hint: Any) -> type | None:
 
 
 def _type_name(hint: Any) -> str:
+    if hint == tuple[float, ...]:
+        return "list of numbers"
     if hint is DecayTable:
         return "list of [delay_hours, multiplier] pairs"
     return {int: "integer", float: "number", bool: "boolean (true or false)", str: "string"}.get(hint, str(hint))
@@ -695,6 +845,10 @@ def _coerce(value: Any, hint: Any) -> Any:
         return float(value)
     if hint is str:
         return value if isinstance(value, str) else _BAD
+    if hint == tuple[float, ...]:
+        if not isinstance(value, (list, tuple)) or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in value):
+            return _BAD
+        return tuple(float(x) for x in value)
     if typing.get_origin(hint) is tuple:
         if not isinstance(value, (list, tuple)):
             return _BAD
@@ -854,7 +1008,9 @@ __all__ = [
     "Costs",
     "Deals",
     "DecayTable",
+    "Growth",
     "Inbound",
+    "Leadership",
     "Leads",
     "Market",
     "Marketing",

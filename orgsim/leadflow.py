@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from orgsim.config import Scenario
+from orgsim.recorder import CHANNEL, OUTBOUND
 from orgsim.streams import Streams
 
 
@@ -88,11 +89,13 @@ class LeadSource:
         self.inbound_beta = beta_params(leads.inbound_quality_mean, leads.inbound_quality_concentration)
         self.outbound_beta = beta_params(leads.outbound_quality_mean, leads.outbound_quality_concentration)
         self.readiness_beta = beta_params(leads.readiness_mean, leads.readiness_concentration)
+        self.channel_beta = beta_params(scenario.growth.channel_quality_mean, scenario.growth.channel_quality_concentration)
         cv = scenario.sales.follow_up_hours_cv
         self.follow_up_shape = 1.0 / (cv * cv)
         self.follow_up_scale = scenario.sales.follow_up_hours_mean * cv * cv
         self.arrivals = streams["inbound_arrivals"]
         self.quality = streams["inbound_quality"]
+        self.channel_quality = streams["channel_quality"]
         self.readiness = streams["inbound_readiness"]
         self.scoring = streams["scoring_noise"]
         self.nurture = streams["nurture"]
@@ -144,12 +147,16 @@ class LeadSource:
         u_accept = self.arrivals.random(n) * rate_bound
         a, b = self.inbound_beta
         quality = self.quality.beta(a, b, n)
+        ca, cb = self.channel_beta
+        channel_quality = self.channel_quality.beta(ca, cb, n)
         ra, rb = self.readiness_beta
         readiness = self.readiness.beta(ra, rb, n)
         cuts = np.cumsum([rate for _, rate in rates])
         index = np.searchsorted(cuts, u_accept, side="right")
         codes = np.array([code for code, _ in rates] + [-1], dtype=np.int8)
-        batch = self._attributes(n, times, codes[index], quality, readiness, None)
+        source = codes[index]
+        quality = np.where(source == CHANNEL, channel_quality, quality)
+        batch = self._attributes(n, times, source, quality, readiness, None)
         return batch.select(index < len(rates))
 
     def outbound_day(self, day: float, start: float, end: float, prospecting_rep_hours: float) -> DayBatch:
@@ -162,5 +169,5 @@ class LeadSource:
         quality = self.outbound_quality.beta(a, b, n)
         ra, rb = self.readiness_beta
         readiness = self.outbound_readiness.beta(ra, rb, n)
-        source = np.full(n, 2, dtype=np.int8)
+        source = np.full(n, OUTBOUND, dtype=np.int8)
         return self._attributes(n, times, source, quality, readiness, rng)

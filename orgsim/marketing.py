@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from orgsim.market import MarketStocks
     from orgsim.recorder import Counters
 
-#: Priority of normal work and of rush (quota-pressure) work; lower runs first.
-NORMAL_PRIORITY, RUSH_PRIORITY = 1, 0
+#: Priorities (lower runs first and preempts higher): rush work under pressure, short-term
+#: work, long-term work. Rush requests therefore displace long-term projects first.
+RUSH_PRIORITY, SHORT_PRIORITY, LONG_PRIORITY = 0, 1, 2
 
 
 @dataclass
@@ -42,6 +43,7 @@ class PlanningContext:
     kinds: tuple[ProjectKind, ...]
     marketers: int
     stock_levels: Mapping[str, float]
+    effective_levels: Mapping[str, float]
     saturation: Mapping[str, float]
     effort_by_kind: Mapping[str, float]
     extra: dict[str, Any] = field(default_factory=dict)
@@ -146,6 +148,7 @@ class MarketingTeam:
             kinds=tuple(self.kinds.values()),
             marketers=self.config.marketers,
             stock_levels=dict(self.stocks.level),
+            effective_levels=dict(self.stocks.effective),
             saturation=dict(self.stocks.saturation),
             effort_by_kind=dict(self.effort),
             extra=extra,
@@ -189,11 +192,25 @@ class MarketingTeam:
         return best
 
     def _alive(self) -> int:
-        return sum(1 for p in self.projects if p.status in ("queued", "running", "paused"))
+        """Projects holding or waiting for a marketer, rush work excluded (it displaces, not adds)."""
+        return sum(1 for p in self.projects if p.status in ("queued", "running", "paused") and p.priority != RUSH_PRIORITY)
+
+    def rush(self, count: int) -> None:
+        """Launch ``count`` rush short-term projects that preempt long-term work (quota pressure)."""
+        if not self.enabled or count <= 0:
+            return
+        short = [k for k in self.kinds.values() if k.term == "short" and k.stock == "campaign"] or [
+            k for k in self.kinds.values() if k.term == "short"
+        ]
+        kind = max(short, key=lambda k: k.weight)
+        for _ in range(count):
+            self.counters.rush_projects += 1
+            self.launch(kind, RUSH_PRIORITY, preempt=True)
 
     def _fill(self) -> None:
         while self._alive() < self.config.marketers:
-            self.launch(self._next_kind(), NORMAL_PRIORITY)
+            kind = self._next_kind()
+            self.launch(kind, LONG_PRIORITY if kind.term == "long" else SHORT_PRIORITY)
 
     def launch(self, kind: ProjectKind, priority: int, preempt: bool = False) -> Project:
         """Start a project of ``kind``; a rush project (``preempt``) may displace normal work."""
@@ -211,22 +228,24 @@ class MarketingTeam:
         env = self.env
         while project.remaining > 1e-9:
             request = self.marketers.request(priority=project.priority, preempt=preempt)
+            started: float | None = None
             try:
                 yield request
                 project.status = "running"
                 started = env.now
-                try:
-                    yield Timeout(env, project.remaining / self.work_rate)
-                    project.remaining = 0.0
-                except simpy.Interrupt:
+                yield Timeout(env, project.remaining / self.work_rate)
+                project.remaining = 0.0
+            except simpy.Interrupt:
+                # Preempted: while working, or granted and displaced in the same instant.
+                if started is not None:
                     project.remaining = max(0.0, project.remaining - (env.now - started) * self.work_rate)
-                    self.counters.projects_preempted += 1
-                    if self.preempt_lose:
-                        project.status = "cancelled"
-                        self.counters.projects_cancelled += 1
-                        self.committed[project.kind.name] -= project.remaining
-                        return
-                    project.status = "paused"
+                self.counters.projects_preempted += 1
+                if self.preempt_lose:
+                    project.status = "cancelled"
+                    self.counters.projects_cancelled += 1
+                    self.committed[project.kind.name] -= project.remaining
+                    return
+                project.status = "paused"
             finally:
                 self.marketers.release(request)
         project.status = "done"

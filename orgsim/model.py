@@ -27,10 +27,20 @@ from orgsim.config import STOCKS, Scenario
 from orgsim.decay import DecayCurve
 from orgsim.leadership import Structure
 from orgsim.leadflow import DayBatch, Lead, LeadSource
-from orgsim.market import MarketStocks
+from orgsim.management import (
+    Escalation,
+    LeaderAllocation,
+    Trust,
+    mean_discount,
+    rep_effectiveness,
+    stock_impacts,
+    unfollowed_share,
+)
+from orgsim.market import MarketStocks, hill
 from orgsim.marketing import FixedShares, MarketingTeam, steady_state_levels
 from orgsim.recorder import (
     CAMPAIGN,
+    CHANNEL,
     FLOW_COUNTERS,
     INBOUND,
     LEVEL_COUNTERS,
@@ -66,12 +76,39 @@ class Model:
         self.source = LeadSource(scenario, self.streams)
         sales, leads, deals, mech = scenario.sales, scenario.leads, scenario.deals, scenario.mechanisms
 
-        # Quantities later mechanisms (leadership, marketing) adjust during the run.
-        self.ignore_share = sales.ignore_share if mech.unfollowed_mqls else 0.0
+        # Leadership: the integrator's attributes drive the mechanisms (none without a structure).
+        self.leader = structure.integrator if structure is not None else None
+        lead_params = scenario.leadership
+        self.lead_params = lead_params
+        leader = self.leader
+        self.reps = sales.reps
         self.rep_effectiveness = sales.rep_skill
+        self.prospecting_share = sales.prospecting_share if mech.outbound_prospecting else 0.0
         self.discount_mean = deals.discount_mean
         self.discount_sd = deals.discount_sd
-        self.prospecting_share = sales.prospecting_share if mech.outbound_prospecting else 0.0
+        if leader is not None:
+            if mech.sales_effectiveness:
+                self.rep_effectiveness = rep_effectiveness(sales.rep_skill, leader, lead_params)
+                self.prospecting_share *= 1.0 + lead_params.outbound_support * (leader.sales_understanding - 0.5)
+            if mech.follow_up_discipline:
+                self.prospecting_share *= 1.0 - lead_params.sla_priority * (leader.sla_enforcement - 0.5)
+            self.prospecting_share = min(max(self.prospecting_share, 0.0), 0.95)
+            if mech.discount_authority:
+                self.discount_mean = min(mean_discount(deals.discount_mean, leader, lead_params), deals.discount_max)
+        self._base_ignore = sales.ignore_share if mech.unfollowed_mqls else 0.0
+        self.ignore_share = self._base_ignore
+        self.trust = Trust(lead_params)
+        self._discipline_on = leader is not None and mech.follow_up_discipline
+        self._criteria_cut = (
+            lead_params.agreed_criteria_noise_cut if (leader and leader.agreed_scoring_criteria and mech.scoring_criteria) else 0.0
+        )
+        self._crm_on = leader is not None and mech.crm_learning
+        self._crm_discipline = leader.crm_discipline if leader is not None else 0.0
+        self._crm_retention = lead_params.crm_weekly_retention ** (1.0 / 7.0)
+        self.crm_logged = 0.0
+        self._pressure_discount = 0.0
+        self._growth_on = mech.growth_stage
+        self._channel_rate = scenario.growth.channel_leads_per_day if mech.growth_stage else 0.0
 
         # Marketing: stocks start at the steady state of the company's past split.
         market = scenario.market
@@ -83,13 +120,24 @@ class Model:
             self.stocks,
             self.counters,
             self.streams["marketing"],
-            FixedShares(scenario.marketing.long_term_share),
+            LeaderAllocation(scenario, leader, stock_impacts(scenario))
+            if (leader is not None and mech.planning_allocation)
+            else FixedShares(scenario.marketing.long_term_share),
             enabled=mech.marketing_projects,
+        )
+        self.escalation = (
+            Escalation(self.env, leader, lead_params, self.counters, self.streams["disputes"], self._rush_one)
+            if (leader is not None and mech.escalation)
+            else None
         )
         # The thinning bound comes from parameters only (never from switches or state), so the
         # inbound candidates are the same whatever the mechanisms and the stocks do.
         base = scenario.inbound.base_rate_per_day
-        self.inbound_rate_bound = base * (1.0 + market.brand_inbound_lift + market.content_inbound_lift) + market.campaign_rate_per_day_max
+        self.inbound_rate_bound = (
+            base * (1.0 + market.brand_inbound_lift + market.content_inbound_lift)
+            + market.campaign_rate_per_day_max
+            + scenario.growth.channel_leads_per_day
+        )
         self._effects_on = {
             "brand": mech.brand_effect,
             "content": mech.content_effect,
@@ -114,11 +162,9 @@ class Model:
         self.log: LeadLog | None = LeadLog(int(expected) + 1024) if record_leads else None
         self.desk = FollowUpDesk(self.env, self._touch, self._follow_up_reps(), on_duty=self.calendar.always_on)
         self.counters.follow_up_reps = self.desk.servers
-        self._cost_rate_per_day = (
-            sales.reps * scenario.costs.rep_cost_usd_per_year
-            + scenario.marketing.marketers * scenario.costs.marketer_cost_usd_per_year
-            + self._leadership_cost_per_year()
-        ) / 365.0
+        self._leader_cost_per_day = self._leadership_cost_per_year() / 365.0 if mech.leader_costs else 0.0
+        self._cost_rate_per_day = 0.0
+        self._set_cost_rate()
         self._cost_accrued_to = 0.0
         self._snapshots: list[list[float]] = []
         self._boundaries: list[float] = [0.0]
@@ -126,10 +172,18 @@ class Model:
     # -- capacity --------------------------------------------------------------------------
     def _follow_up_reps(self) -> int:
         """Reps on follow-up duty: the team less the share prospecting (at least one rep)."""
-        reps = self.scenario.sales.reps
-        if reps == 0:
+        if self.reps == 0:
             return 0
-        return max(1, round(reps * (1.0 - self.prospecting_share)))
+        return max(1, round(self.reps * (1.0 - self.prospecting_share)))
+
+    def _set_cost_rate(self) -> None:
+        costs = self.scenario.costs
+        self._cost_rate_per_day = (
+            self.reps * costs.rep_cost_usd_per_year + self.scenario.marketing.marketers * costs.marketer_cost_usd_per_year
+        ) / 365.0 + self._leader_cost_per_day
+
+    def _rush_one(self) -> None:
+        self.marketing.rush(1)
 
     def _leadership_cost_per_year(self) -> float:
         """Every role of the structure: its leader's salary, or a head's cost if it has no profile."""
@@ -141,11 +195,15 @@ class Model:
 
     def _outbound_rate_bound(self) -> float:
         sales = self.scenario.sales
-        return sales.reps * self.calendar.hours_per_workday * sales.outbound_leads_per_prospecting_hour
+        quarters = math.ceil(self.horizon_days / self.lead_params.quarter_days)
+        hires = self.scenario.growth.rep_hires_per_quarter * quarters if self._growth_on else 0
+        return (sales.reps + hires) * self.calendar.hours_per_workday * sales.outbound_leads_per_prospecting_hour
 
     def _accrue_costs(self) -> None:
         now = self.env.now
-        self.counters.costs_usd += self._cost_rate_per_day * (now - self._cost_accrued_to)
+        elapsed = now - self._cost_accrued_to
+        self.counters.costs_usd += self._cost_rate_per_day * elapsed
+        self.counters.leader_costs_usd += self._leader_cost_per_day * elapsed
         self._cost_accrued_to = now
 
     # -- processes -------------------------------------------------------------------------
@@ -158,6 +216,10 @@ class Model:
             if day > 0:
                 self.marketing.step_day()
                 self.stocks.step_day()
+                self.crm_logged *= self._crm_retention
+                c = self.counters
+                self.trust.observe_day(c.mql_follow_ups - self._seen_follow_ups, c.mql_qualified - self._seen_qualified)
+            self._seen_follow_ups, self._seen_qualified = self.counters.mql_follow_ups, self.counters.mql_qualified
             rates = self._update_effects()
             batch = self.source.inbound_day(float(day), rates, self.inbound_rate_bound)
             if calendar.is_workday(day) and self.prospecting_share > 0:
@@ -175,17 +237,34 @@ class Model:
         for name, on in self._effects_on.items():
             effect[name] = sat[name] if on else 0.0
         market, scenario = self.scenario.market, self.scenario
-        self._quality_lift = market.targeting_quality_lift * effect["targeting"]
+        lead_params = self.lead_params
+        crm = hill(self.crm_logged, lead_params.crm_half_saturation, 1.0) if self._crm_on else 0.0
+        self.counters.crm_learning = crm
+        quality_gap_kept = (1.0 - market.targeting_quality_lift * effect["targeting"]) * (1.0 - lead_params.crm_learning_quality_lift * crm)
+        self._quality_lift = 1.0 - quality_gap_kept
         self._readiness_lift = market.content_readiness_lift * effect["content"]
-        self._noise_sd = scenario.leads.score_noise_sd * (1.0 - market.automation_noise_cut * effect["automation"])
+        self._noise_sd = (
+            scenario.leads.score_noise_sd
+            * (1.0 - market.automation_noise_cut * effect["automation"])
+            * (1.0 - self._criteria_cut)
+            * (1.0 - lead_params.crm_learning_noise_cut * crm)
+        )
+        if self._discipline_on:
+            waiting = self.escalation.waiting if self.escalation is not None else 0
+            self.ignore_share = unfollowed_share(self._base_ignore, self.trust.level, waiting, self.leader, lead_params)
+        elif self.escalation is not None:
+            self.ignore_share = min(1.0, self._base_ignore + lead_params.dispute_ignore_per_waiting * self.escalation.waiting)
+        self.counters.trust = self.trust.level
+        self.counters.unfollowed_share = self.ignore_share
         recycle = scenario.leads.nurture_recycle_share + market.automation_recycle_lift * effect["automation"]
         self._recycle_share = min(1.0, recycle) if scenario.mechanisms.nurture_recycling else 0.0
         self._win_bonus = market.brand_win_logit * effect["brand"] + market.enablement_win_logit * effect["enablement"]
         self._discount_sd_now = self.discount_sd * (1.0 - market.pricing_dispersion_cut * effect["pricing"])
+        self._channel_discount_sd_now = scenario.growth.channel_discount_sd * (1.0 - market.pricing_dispersion_cut * effect["pricing"])
         base = scenario.inbound.base_rate_per_day
         inbound = base * (1.0 + market.brand_inbound_lift * effect["brand"] + market.content_inbound_lift * effect["content"])
         campaign = market.campaign_rate_per_day_max * effect["campaign"]
-        return ((INBOUND, inbound), (CAMPAIGN, campaign))
+        return ((INBOUND, inbound), (CAMPAIGN, campaign), (CHANNEL, self._channel_rate))
 
     def _planning(self) -> Generator[simpy.Event, Any, None]:
         """The planning cycle: the allocation policy sets the shares, the team fills capacity."""
@@ -194,6 +273,44 @@ class Model:
         while True:
             yield Timeout(self.env, cycle)
             self.marketing.plan()
+
+    def _quarters(self) -> Generator[simpy.Event, Any, None]:
+        """Quarter starts (headcount plan) and quota-pressure checks (MODEL.md 3.9)."""
+        env, c, params = self.env, self.counters, self.lead_params
+        leader = self.leader
+        pressure_on = leader is not None and self.scenario.mechanisms.quota_pressure
+        quarter = 0
+        while quarter * params.quarter_days < self.horizon_days:
+            start = quarter * params.quarter_days
+            end = min(start + params.quarter_days, self.horizon_days)
+            if env.now < start:
+                yield Timeout(env, start - env.now)
+            hires = self.scenario.growth.rep_hires_per_quarter if self._growth_on else 0
+            if quarter > 0 and hires:
+                self._accrue_costs()
+                self.reps += hires
+                self._set_cost_rate()
+                self.desk.set_servers(self._follow_up_reps())
+            c.reps = self.reps
+            booked_at_start = c.bookings_usd
+            self._pressure_discount = 0.0
+            c.quota_pressure = 0.0
+            c.discount_target = self.discount_mean
+            for check in sorted(params.pressure_check_days):
+                if start + check >= end:
+                    break
+                yield Timeout(env, start + check - env.now)
+                if not pressure_on:
+                    continue
+                quota = params.quota_usd_per_rep_per_year * self.reps * params.quarter_days / 365.0
+                expected = quota * check / params.quarter_days
+                shortfall = max(0.0, 1.0 - (c.bookings_usd - booked_at_start) / expected) if expected > 0 else 0.0
+                intensity = leader.quota_sensitivity * shortfall  # type: ignore[union-attr]
+                c.quota_pressure = shortfall
+                self.marketing.rush(round(intensity * params.pressure_rush_share * self.scenario.marketing.marketers))
+                self._pressure_discount = intensity * params.pressure_discount
+                c.discount_target = self.discount_mean + self._pressure_discount
+            quarter += 1
 
     def _release(self, batch: DayBatch, horizon: float) -> Generator[simpy.Event, Any, None]:
         """Create each lead of the day's batch at its arrival time."""
@@ -347,7 +464,9 @@ class Model:
             contact_p *= self._contact_curve(delay_hours)
             qualify_p *= self._qualify_curve(delay_hours)  # type: ignore[misc]
         done = now + lead.follow_up_days
-        self._qualify(lead, now, contact_p, qualify_p, done)
+        c.mql_follow_ups += 1
+        if self._qualify(lead, now, contact_p, qualify_p, done):
+            c.mql_qualified += 1
         return lead.follow_up_days
 
     def _outbound_touch(self, lead: Lead) -> None:
@@ -360,10 +479,13 @@ class Model:
         p = sales.qualify_intercept + sales.qualify_quality_weight * lead.quality + sales.qualify_readiness_weight * lead.readiness
         return 1.0 if p > 1.0 else p
 
-    def _qualify(self, lead: Lead, touched_at: float, contact_p: float, qualify_p: float, done_at: float) -> None:
+    def _qualify(self, lead: Lead, touched_at: float, contact_p: float, qualify_p: float, done_at: float) -> bool:
+        """Contact and qualification of a touched lead; a qualified lead opens an opportunity."""
         c = self.counters
         contacted = lead.u_contact < contact_p
         qualified = contacted and lead.u_qualify < qualify_p
+        if self._crm_on:
+            self.crm_logged += self._crm_discipline
         log = self.log
         if log is not None:
             row = lead.row
@@ -376,7 +498,7 @@ class Model:
             c.disqualified += 1
             if log is not None:
                 log.outcome[lead.row] = LOST
-            return
+            return False
         c.opportunities += 1
         c.open_opportunities += 1
         deals = self.scenario.deals
@@ -388,13 +510,17 @@ class Model:
             log.opportunity_at[lead.row] = done_at
         event = Timeout(self.env, done_at - touched_at + cycle, value=lead)
         event.callbacks.append(self._close)
+        return True
 
     def _close(self, event: simpy.Event) -> None:
         lead: Lead = event.value
         c = self.counters
         deals = self.scenario.deals
         c.open_opportunities -= 1
-        discount = self.discount_mean + self._discount_sd_now * lead.z_discount
+        spread = self._discount_sd_now if lead.source != CHANNEL else self._discount_sd_now + self._channel_discount_sd_now
+        discount = self.discount_mean + self._pressure_discount + spread * lead.z_discount
+        if self._crm_on:
+            self.crm_logged += self._crm_discipline
         discount = min(max(discount, 0.0), deals.discount_max)
         win_logit = (
             logit(lead.quality)
@@ -428,6 +554,10 @@ class Model:
         env = self.env
         env.process(self._recorder())
         env.process(self._planning())
+        env.process(self._quarters())
+        if self.escalation is not None:
+            env.process(self.escalation.run(self.horizon_days))
+        self.counters.rep_effectiveness = self.rep_effectiveness
         if not self.calendar.always_on:
             env.process(self._shifts())
         env.process(self._leads())

@@ -36,8 +36,9 @@ def sales_under_marketing() -> Structure:
 def shared_leader() -> Structure:
     """Both heads report to one leader who understands both (CRO / CCO / GM): one more salary.
 
-    Balanced background, agreed scoring criteria and more attention for the interface
-    (Kotler, Rackham & Krishnaswamy 2006: the 'aligned' and 'integrated' stages)."""
+    Balanced background, understands both areas (seed 001: "a leader who understands/interested
+    in both areas"), agreed scoring criteria and more attention for the interface (Kotler,
+    Rackham & Krishnaswamy 2006: the 'aligned' and 'integrated' stages)."""
     return Structure(
         name="shared_leader",
         marketing_head="head_of_marketing",
@@ -46,8 +47,8 @@ def shared_leader() -> Structure:
         leaders={
             "cro": Leader(
                 background=0.5,
-                sales_understanding=0.85,
-                marketing_understanding=0.85,
+                sales_understanding=0.9,
+                marketing_understanding=0.9,
                 sla_enforcement=0.75,
                 crm_discipline=0.8,
                 attention=0.8,

@@ -46,25 +46,37 @@ FLOW_COUNTERS: tuple[str, ...] = (
     "projects_completed",
     "projects_preempted",
     "projects_cancelled",
+    "rush_projects",
+    "mql_follow_ups",
+    "mql_qualified",
+    "disputes",
+    "disputes_resolved",
+    "disputes_for_sales",
+    "dispute_wait_days",
+    "rework_usd",
+    "leader_costs_usd",
 )
 
 #: Level counters: the series shows their value at the end of each period.
-LEVEL_COUNTERS: tuple[str, ...] = ("queue_length", "open_opportunities", "follow_up_reps")
+LEVEL_COUNTERS: tuple[str, ...] = (
+    "queue_length",
+    "open_opportunities",
+    "reps",
+    "follow_up_reps",
+    "trust",
+    "unfollowed_share",
+    "rep_effectiveness",
+    "quota_pressure",
+    "discount_target",
+    "crm_learning",
+    "disputes_waiting",
+)
 
 
 class Counters:
     """Cumulative counts and levels, updated in place by the model's processes."""
 
-    __slots__ = (
-        *FLOW_COUNTERS,
-        "created",
-        "final_nurture",
-        "waiting_nurture",
-        "in_service",
-        "queue_length",
-        "open_opportunities",
-        "follow_up_reps",
-    )
+    __slots__ = (*FLOW_COUNTERS, *LEVEL_COUNTERS, "created", "final_nurture", "waiting_nurture")
 
     def __init__(self) -> None:
         for name in self.__slots__:
@@ -72,8 +84,8 @@ class Counters:
         self.response_hours_sum = 0.0
         self.bookings_usd = 0.0
         self.discount_sum = 0.0
-        self.costs_usd = 0.0
-        self.program_spend_usd = 0.0
+        for name in ("costs_usd", "program_spend_usd", "dispute_wait_days", "rework_usd", "leader_costs_usd"):
+            setattr(self, name, 0.0)
 
     def flows(self) -> list[float]:
         return [float(getattr(self, name)) for name in FLOW_COUNTERS]
@@ -178,6 +190,9 @@ def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     frame["sla_compliance"] = _ratio(frame["sla_met"], frame["sla_met"] + frame["sla_missed"])
     frame["mean_response_hours"] = _ratio(frame["response_hours_sum"], frame["follow_ups"])
     frame["mean_discount"] = _ratio(frame["discount_sum"], frame["wins"])
+    if "mql_follow_ups" in frame:
+        frame["mql_qualify_rate"] = _ratio(frame["mql_qualified"], frame["mql_follow_ups"])
+        frame["mean_dispute_wait_days"] = _ratio(frame["dispute_wait_days"], frame["disputes_resolved"])
     if "effort_long_days" in frame:
         frame["long_term_effort_share"] = _ratio(frame["effort_long_days"], frame["effort_long_days"] + frame["effort_short_days"])
     return frame

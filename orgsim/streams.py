@@ -31,6 +31,8 @@ STREAM_NAMES: dict[str, str] = {
     "contact": "whether a touched lead is contacted and qualified",
     "deal": "sales-cycle length, win draw, account size and discount of an opportunity",
     "marketing": "progress of the projects already under way at time 0",
+    "channel_quality": "latent quality of channel (inside-sales, affiliate) leads",
+    "disputes": "arrival times and resolution of cross-functional disputes",
 }
 
 Seed = int | np.random.SeedSequence

@@ -1,0 +1,254 @@
+"""Leadership mechanisms (MODEL.md 3.5, 3.8-3.11, 4): how the integrator's attributes act.
+
+Every function here reads leader *attributes* (never a structure's name) and a coefficient
+from :class:`~orgsim.config.Leadership`; each is switched by one flag of
+:class:`~orgsim.config.Mechanisms`. Centred effects are neutral for an attribute of 0.5.
+
+* :class:`LeaderAllocation`: the planning cycle's policy. Each project kind is valued by the
+  stock it adds, discounted over the leader's horizon, times the stock's marginal effect on
+  bookings as the leader perceives it (indirect, long-term effects scaled by marketing
+  understanding). A short horizon gives long-term work little weight with no special case.
+* :func:`rep_effectiveness`, :func:`prospecting_share`, :func:`unfollowed_share`,
+  :func:`mean_discount`: the instantaneous effects.
+* :class:`Trust`: sales' trust in marketing leads, learnt from the qualification rate of the
+  MQLs reps follow up.
+* :class:`Escalation`: disputes queue for the integrator's attention (a SimPy resource).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+from simpy.events import Timeout
+
+from orgsim.config import Leadership, ProjectKind, Scenario
+from orgsim.leadership import Leader
+from orgsim.marketing import PlanningContext, fixed_shares
+
+if TYPE_CHECKING:
+    from orgsim.recorder import Counters
+
+#: Stocks whose effect on bookings is direct (visible within a quarter in the pipeline);
+#: the others act indirectly and are seen only as far as the leader understands marketing.
+DIRECT_STOCKS = frozenset({"campaign", "enablement"})
+
+
+def _centred(value: float) -> float:
+    return value - 0.5
+
+
+def rep_effectiveness(rep_skill: float, leader: Leader, params: Leadership) -> float:
+    """Rep skill times the leader's coaching: ``skill * (1 - w * (1 - sales_understanding))``."""
+    return rep_skill * (1.0 - params.coaching_weight * (1.0 - leader.sales_understanding))
+
+
+def prospecting_share(base: float, leader: Leader, params: Leadership) -> float:
+    """Share of rep time on outbound: raised by sales understanding, lowered by SLA enforcement."""
+    share = base * (1.0 + params.outbound_support * _centred(leader.sales_understanding))
+    share *= 1.0 - params.sla_priority * _centred(leader.sla_enforcement)
+    return min(max(share, 0.0), 0.95)
+
+
+def unfollowed_share(base: float, trust: float, waiting_disputes: int, leader: Leader | None, params: Leadership) -> float:
+    """Share of MQLs sales never follows up: grows as trust falls and disputes pile up,
+    shrinks with SLA enforcement."""
+    share = base * (1.0 + params.trust_ignore_weight * (0.5 - trust))
+    if leader is not None:
+        share *= 1.0 - params.sla_ignore_cut * leader.sla_enforcement
+    share += params.dispute_ignore_per_waiting * waiting_disputes
+    return min(max(share, 0.0), 1.0)
+
+
+def mean_discount(base: float, leader: Leader, params: Leadership) -> float:
+    """Mean discount shifted by discount authority: ``base * (1 + w * (authority - 0.5))``."""
+    return max(0.0, base * (1.0 + params.discount_authority_weight * _centred(leader.discount_authority)))
+
+
+class Trust:
+    """Sales' trust in marketing's leads: an exponentially weighted qualification rate of the
+    MQLs reps follow up, mapped so that the neutral rate gives 0.5."""
+
+    __slots__ = ("_weight", "neutral", "rate")
+
+    def __init__(self, params: Leadership):
+        self.neutral = params.trust_neutral_qualify_rate
+        self.rate = self.neutral
+        self._weight = 1.0 / params.trust_memory_days  # per follow-up, as a share of a day's memory
+
+    def observe_day(self, follow_ups: int, qualified: int) -> None:
+        """Fold in one day's follow-ups (weight grows with the day's volume)."""
+        if follow_ups <= 0:
+            return
+        w = 1.0 - (1.0 - self._weight) ** follow_ups
+        self.rate += w * (qualified / follow_ups - self.rate)
+
+    @property
+    def level(self) -> float:
+        """Trust in [0, 1]; 0.5 at the neutral qualification rate."""
+        ratio = self.rate / self.neutral
+        return ratio / (1.0 + ratio)
+
+
+def _stock_path(kind: ProjectKind, work_rate: float, retention: float, lag_days: float, days: int) -> np.ndarray:
+    """Effective stock added by one project of ``kind`` started at day 0, day by day."""
+    duration = kind.effort_person_days / work_rate
+    level = np.zeros(days)
+    t = np.arange(days, dtype=float)
+    if kind.delivery == "gradual":
+        inflow = np.where(t < duration, kind.output / duration, 0.0)
+    else:
+        inflow = np.zeros(days)
+        inflow[min(days - 1, math.ceil(duration))] = kind.output
+    x = 0.0
+    for i in range(days):
+        x = x * retention + inflow[i]
+        level[i] = x
+    if lag_days > 0:
+        step = 1.0 - math.exp(-1.0 / lag_days)
+        effective = np.zeros(days)
+        e = 0.0
+        for i in range(days):
+            e += step * (level[i] - e)
+            effective[i] = e
+        return effective
+    return level
+
+
+class LeaderAllocation:
+    """Allocation policy of a leader: the long-term share follows perceived value.
+
+    Value of kind k per person-day =
+    ``perceived_impact[stock] * hill'(effective stock) * discounted stock-days of one project / effort``
+    where the discount is ``exp(-t / horizon_days)`` and the perceived impact of an indirect
+    stock (brand, content, automation, targeting, pricing) is scaled by marketing understanding.
+    """
+
+    def __init__(self, scenario: Scenario, leader: Leader, impacts: Mapping[str, float]):
+        self.leader = leader
+        self.concentration = scenario.leadership.allocation_concentration
+        work_rate = scenario.calendar.workdays_per_week / 7.0
+        days = int(min(36_500, max(365, 8 * leader.horizon_days)))
+        discount = np.exp(-np.arange(days) / leader.horizon_days)
+        self.params = {name: getattr(scenario.market, name) for name in impacts}
+        self.discounted_stock_days: dict[str, float] = {}
+        for kind in scenario.marketing.kinds:
+            p = self.params[kind.stock]
+            path = _stock_path(kind, work_rate, p.weekly_retention ** (1 / 7), p.lag_days, days)
+            self.discounted_stock_days[kind.name] = float(path @ discount)
+        u = leader.marketing_understanding
+        self.perceived = {stock: impact * (1.0 if stock in DIRECT_STOCKS else u) for stock, impact in impacts.items()}
+
+    def value(self, kind: ProjectKind, context: PlanningContext) -> float:
+        p = self.params[kind.stock]
+        x = context.effective_levels[kind.stock]
+        g, a = p.half_saturation, p.hill_shape
+        r = (x / g) ** a if x > 0 else 0.0
+        slope = a * r / (x * (1.0 + r) ** 2) if x > 0 else (1.0 / g if a == 1.0 else (0.0 if a > 1.0 else 1e6))
+        return self.perceived[kind.stock] * slope * self.discounted_stock_days[kind.name] / kind.effort_person_days
+
+    def term_values(self, context: PlanningContext) -> dict[str, float]:
+        """Perceived value per person-day of short-term and of long-term work (weighted means)."""
+        out = {}
+        for term in ("short", "long"):
+            group = [k for k in context.kinds if k.term == term and k.weight > 0]
+            total = sum(k.weight for k in group)
+            out[term] = sum(k.weight * max(0.0, self.value(k, context)) for k in group) / total if total else 0.0
+        return out
+
+    def long_term_share(self, context: PlanningContext) -> float:
+        """``V_long^k / (V_long^k + V_short^k)`` with k the allocation concentration."""
+        values = self.term_values(context)
+        k = self.concentration
+        long_v, short_v = values["long"] ** k, values["short"] ** k
+        return long_v / (long_v + short_v) if long_v + short_v > 0 else 0.5
+
+    def shares(self, context: PlanningContext) -> dict[str, float]:
+        """The leader tilts effort between short- and long-term work; within each group the
+        kinds keep their portfolio weights (the specialists' plan)."""
+        return fixed_shares(context.kinds, self.long_term_share(context))
+
+
+def stock_impacts(scenario: Scenario) -> dict[str, float]:
+    """Bookings (USD a day) that one unit of each stock's saturation adds, at the scenario's
+    base rates: the 'true' marginal values the leaders perceive (partly)."""
+    market, deals, leads = scenario.market, scenario.deals, scenario.leads
+    base = scenario.inbound.base_rate_per_day
+    # Rough value of an inbound lead and of an opportunity, from the default funnel shares
+    # (25% MQL, 75% followed, 45% qualified, 28% won): a prior, not fitted.
+    win = 0.28
+    deal = deals.list_price_usd * (1.0 - deals.discount_mean)
+    value_per_lead = 0.25 * 0.75 * 0.45 * win * deal
+    opportunities_per_day = (base * 2.0 + market.campaign_rate_per_day_max / 2.0) * 0.25 * 0.75 * 0.45
+    win_slope = win * (1.0 - win) * opportunities_per_day * deal
+    bookings_per_day = win * opportunities_per_day * deal
+    nurtured_per_day = base * 2.0 * 0.75
+    return {
+        "brand": base * market.brand_inbound_lift * value_per_lead + market.brand_win_logit * win_slope,
+        "content": base * market.content_inbound_lift * value_per_lead + market.content_readiness_lift * 0.5 * win_slope,
+        "campaign": market.campaign_rate_per_day_max * value_per_lead,
+        "automation": market.automation_recycle_lift * nurtured_per_day * 0.5 * value_per_lead
+        + market.automation_noise_cut * leads.score_noise_sd * win_slope,
+        "enablement": market.enablement_win_logit * win_slope,
+        # higher q: more MQLs and higher win odds; bookings rise about in proportion to mean q (0.3)
+        "targeting": market.targeting_quality_lift * (1.0 - 0.3) / 0.3 * bookings_per_day,
+        "pricing": market.pricing_dispersion_cut * deals.discount_sd * opportunities_per_day * win * deals.list_price_usd,
+    }
+
+
+class Escalation:
+    """Cross-functional disputes wait for the integrator's attention (MODEL.md 3.11).
+
+    Disputes arrive as a Poisson process (stream ``disputes``). The integrator is a SimPy
+    resource of capacity one who spends ``dispute_attention_days / attention`` on each. A
+    waiting dispute costs rework and adds to the unfollowed share; once resolved, it goes to
+    sales with probability ``(1 - bias) / 2``, and a dispute won by sales may pull a marketer
+    onto a rush campaign.
+    """
+
+    def __init__(
+        self, env: simpy.Environment, leader: Leader, params: Leadership, counters: Counters, rng: np.random.Generator, on_sales_win: Any
+    ):
+        self.env = env
+        self.leader = leader
+        self.params = params
+        self.counters = counters
+        self.rng = rng
+        self.on_sales_win = on_sales_win
+        self.integrator = simpy.Resource(env, capacity=1)
+        self.waiting = 0
+
+    def run(self, horizon: float) -> Generator[simpy.Event, Any, None]:
+        rate = self.params.disputes_per_week / 7.0
+        if rate <= 0:
+            return
+        while True:
+            gap, u_side, u_rush = self.rng.exponential(1.0 / rate), self.rng.random(), self.rng.random()
+            yield Timeout(self.env, gap)
+            if self.env.now >= horizon:
+                return
+            self.env.process(self._dispute(float(u_side), float(u_rush)))
+
+    def _dispute(self, u_side: float, u_rush: float) -> Generator[simpy.Event, Any, None]:
+        c = self.counters
+        c.disputes += 1
+        self.waiting += 1
+        c.disputes_waiting = self.waiting
+        arrived = self.env.now
+        with self.integrator.request() as request:
+            yield request
+            waited = self.env.now - arrived
+            c.dispute_wait_days += waited
+            c.costs_usd += waited * self.params.dispute_rework_usd_per_day
+            c.rework_usd += waited * self.params.dispute_rework_usd_per_day
+            self.waiting -= 1
+            c.disputes_waiting = self.waiting
+            yield Timeout(self.env, self.params.dispute_attention_days / max(self.leader.attention, 0.01))
+        c.disputes_resolved += 1
+        if u_side < (1.0 - self.leader.bias) / 2.0:
+            c.disputes_for_sales += 1
+            if u_rush < self.params.dispute_rush_probability:
+                self.on_sales_win()
