@@ -442,6 +442,11 @@ class Marketing(_Section):
         "fixed-share policy: share of marketing effort on long-term kinds",
         source="Binet & Field (I): B2B brand:activation ~46:54",
     )
+    initial_stocks: str = param(
+        "steady_state",
+        doc="stocks at time 0: the steady state of the past split (projects under way), or empty (a new company)",
+        choices=("steady_state", "empty"),
+    )
     initial_long_term_share: float = param(0.5, 0.0, 1.0, "the split before the run; initial stocks are its steady state", source="A")
     preempted_work: str = param(
         "resume", doc="what happens to a preempted project's work: resume later or lose it", choices=("resume", "lose")

@@ -170,6 +170,8 @@ class MarketingTeam:
         if not self.enabled:
             return
         self.plan()
+        if self.config.initial_stocks == "empty":
+            return  # a new company: nothing under way
         for project in self.projects:
             done = float(self.rng.random())
             project.remaining *= 1.0 - done

@@ -112,7 +112,8 @@ class Model:
 
         # Marketing: stocks start at the steady state of the company's past split.
         market = scenario.market
-        self.stocks = MarketStocks(market, steady_state_levels(scenario, scenario.marketing.initial_long_term_share))
+        empty = scenario.marketing.initial_stocks == "empty"
+        self.stocks = MarketStocks(market, {} if empty else steady_state_levels(scenario, scenario.marketing.initial_long_term_share))
         self.marketing = MarketingTeam(
             self.env,
             scenario.marketing,
