@@ -16,6 +16,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from orgsim.errors import Problem, ValidationError
@@ -187,6 +188,24 @@ class Structure:
             "reports_to": {role: ("" if boss is None else boss) for role, boss in self.reports_to.items()},
             "leaders": {role: leader.to_dict() for role, leader in self.leaders.items()},
         }
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Structure:
+        """Load a structure from a TOML file (the layout of :meth:`to_dict`)."""
+        from orgsim.config import read_toml
+
+        return cls.from_dict(read_toml(path))
+
+    def to_toml(self, path: str | Path | None = None) -> str:
+        """The structure as TOML text; also written atomically to ``path`` when given."""
+        import tomli_w
+
+        text = tomli_w.dumps(self.to_dict())
+        if path is not None:
+            from orgsim._io import atomic_write_text
+
+            atomic_write_text(Path(path), text)
+        return text
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Structure:
