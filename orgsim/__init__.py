@@ -7,6 +7,7 @@ reporting structures, with the experiment machinery to compare them.
 from orgsim import presets, scenarios
 from orgsim.config import Calendar, Costs, Deals, Inbound, Leads, Mechanisms, Sales, Scenario
 from orgsim.errors import ValidationError
+from orgsim.experiment import Experiment, LatinHypercube, compare, sweep
 from orgsim.leadership import Leader, Structure
 from orgsim.results import RunResult
 from orgsim.simulate import simulate
@@ -17,7 +18,9 @@ __all__ = [
     "Calendar",
     "Costs",
     "Deals",
+    "Experiment",
     "Inbound",
+    "LatinHypercube",
     "Leader",
     "Leads",
     "Mechanisms",
@@ -26,7 +29,9 @@ __all__ = [
     "Scenario",
     "Structure",
     "ValidationError",
+    "compare",
     "presets",
     "scenarios",
     "simulate",
+    "sweep",
 ]

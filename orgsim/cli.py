@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from orgsim.config import Scenario, describe
 from orgsim.errors import ValidationError
@@ -61,6 +62,269 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         atomic_write_text(Path(args.leads_csv), result.leads.to_csv(index=False))
         print(f"lead log written to {args.leads_csv}")
+    return 0
+
+
+# -- compare and sweep ----------------------------------------------------------------------------
+
+#: The comparison table printed by ``orgsim compare``: (total, label, format of the mean).
+_COMPARE_ROWS = (
+    ("bookings_usd", "bookings (USD)", "{:,.0f}"),
+    ("profit_usd", "profit (USD)", "{:,.0f}"),
+    ("wins", "deals won", "{:,.0f}"),
+    ("win_rate", "win rate", "{:.1%}"),
+    ("mean_discount", "mean discount", "{:.1%}"),
+    ("sla_compliance", "SLA compliance", "{:.1%}"),
+    ("unfollowed_mql_share", "MQLs never followed up", "{:.1%}"),
+    ("long_term_effort_share", "long-term marketing effort", "{:.1%}"),
+    ("brand_stock_end", "brand stock at the end", "{:.2f}"),
+)
+
+#: Figures written by ``orgsim compare``: file stem and the plot function's name.
+_FIGURES = ("dashboard", "bookings", "cumulative", "differences", "funnel", "effort_split", "stocks", "sla", "response_times")
+
+
+def _structures_arg(names: Sequence[str] | None, files: Sequence[str] | None) -> dict[str, object]:
+    """Presets by name plus structures from TOML files, labelled by name (all presets if neither is given)."""
+    from orgsim import presets
+    from orgsim.leadership import Structure
+
+    known = presets.all()
+    chosen: dict[str, object] = {}
+    for name in names or ([] if files else list(known)):
+        if name not in known:
+            raise ValidationError_for("--structures", name, f"preset names: {', '.join(known)} (custom ones with --structure-file)")
+        chosen[name] = known[name]
+    for path in files or []:
+        structure = Structure.from_toml(path)
+        if structure.name in chosen:
+            raise ValidationError_for("--structure-file", path, f"a structure whose name ({structure.name!r}) is not already used")
+        chosen[structure.name] = structure
+    return chosen
+
+
+def _executor_arg(workers: int | None) -> object:
+    if workers is None:
+        return None
+    if workers < 1:
+        raise ValidationError_for("--workers", workers, "an integer >= 1 (1 runs in this process)")
+    return "serial" if workers == 1 else workers
+
+
+def _cell(mean: float, half: float, fmt: str) -> str:
+    if mean != mean:  # NaN: nothing to measure
+        return "n/a"
+    pct = fmt.endswith("%}")
+    return f"{fmt.format(mean)} ± {fmt.format(half).rstrip('%')}{'%' if pct else ''}" if half == half else fmt.format(mean)
+
+
+def compare_table(experiment: object, baseline: str | None = None) -> str:
+    """The comparison as text: mean ± 95% half-width per structure, then paired differences."""
+    summary = experiment.summary([key for key, _, _ in _COMPARE_ROWS])  # type: ignore[attr-defined]
+    structures = list(dict.fromkeys(summary.index.get_level_values("structure")))
+    rows = [["", *structures]]
+    for key, label, fmt in _COMPARE_ROWS:
+        cells = [label]
+        for structure in structures:
+            row = summary.loc[(structure, key)]
+            cells.append(_cell(row["mean"], row["ci_high"] - row["mean"], fmt))
+        rows.append(cells)
+    lines = _aligned(rows)
+    if baseline is not None and len(structures) > 1:
+        diff = experiment.differences(baseline, ["bookings_usd", "profit_usd"])  # type: ignore[attr-defined]
+        lines += ["", f"paired differences from {baseline} (95% interval, common random numbers):"]
+        drows = [["", "bookings (USD)", "profit (USD)"]]
+        for structure in [s for s in structures if s != baseline]:
+            cells = [structure]
+            for metric in ("bookings_usd", "profit_usd"):
+                r = diff.loc[(structure, metric)]
+                cells.append(f"{r['mean']:+,.0f}  [{r['ci_low']:+,.0f}, {r['ci_high']:+,.0f}]")
+            drows.append(cells)
+        lines += _aligned(drows)
+    return "\n".join(lines)
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))) for row in rows
+    ]
+
+
+def write_results(experiment: object, out: Path, baseline: str | None) -> list[Path]:
+    """Tidy results, the summary, paired differences, run metadata and figures, each written atomically."""
+    import io
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; the command line never opens a window
+    import matplotlib.pyplot as plt
+
+    from orgsim import plot
+    from orgsim._io import atomic_write, atomic_write_bytes
+
+    ex: Any = experiment
+    written: list[Path] = []
+
+    def csv(name: str, frame: Any, **kwargs: Any) -> None:
+        path = out / name
+        atomic_write(path, lambda tmp: frame.to_csv(tmp, **kwargs))
+        written.append(path)
+
+    csv("summary.csv", ex.summary())
+    csv("totals.csv", ex.to_frame("totals"), index=False)
+    csv("series.csv.gz", ex.to_frame(), index=False, compression="gzip")
+    structures = list(ex.labels)
+    if baseline is not None and len(structures) > 1:
+        csv("differences.csv", ex.differences(baseline))
+    meta = {**ex.meta, "failed_replications": ex.n_failed, "seeds": ex.seeds.reset_index().to_dict("records")}
+    atomic_write_bytes(out / "run.json", json.dumps(meta, indent=2, default=str).encode())
+    written.append(out / "run.json")
+    for name in _FIGURES:
+        if name == "differences" and (baseline is None or len(structures) < 2):
+            continue
+        fn = getattr(plot, name)
+        if name == "dashboard":
+            result = fn(ex, baseline=baseline)
+        elif name == "differences":
+            result = fn(ex, baseline)
+        elif name == "cumulative" and baseline is not None and len(structures) > 1:
+            final = ex.totals("bookings_usd").mean()
+            best = max((s for s in structures if s != baseline), key=lambda s: final[s])
+            result = fn(ex, best, baseline)
+        else:
+            result = fn(ex)
+        fig = result if isinstance(result, matplotlib.figure.Figure) else result.figure
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=150)
+        plt.close(fig)
+        path = out / "figures" / f"{name}.png"
+        atomic_write_bytes(path, buffer.getvalue())
+        written.append(path)
+    return written
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare reporting structures over replications with common random numbers.
+
+    Prints mean ± 95% half-width of the key totals per structure and the paired differences
+    from the baseline, and writes into --out: summary.csv, totals.csv (one row per structure,
+    replication and total), series.csv.gz (tidy: structure, replication, period, metric,
+    value), differences.csv, run.json (scenario, structures, seeds, versions) and figures/*.png.
+    With no arguments: the four presets on the default scenario over three years, 10
+    replications.
+    """
+    from orgsim.experiment import compare
+
+    scenario = _load_scenario(args.scenario)
+    structures = _structures_arg(args.structures, args.structure_file)
+    executor = _executor_arg(args.workers)
+    baseline = args.baseline or next(iter(structures))
+    if baseline not in structures:
+        raise ValidationError_for("--baseline", baseline, f"one of the compared structures: {', '.join(structures)}")
+    horizon = args.horizon_days
+    print(
+        f"orgsim compare: scenario {scenario.name!r}, {len(structures)} structures x {args.replications} replications, "
+        f"{horizon:g} days, seed {args.seed}",
+        flush=True,
+    )
+    experiment = compare(
+        scenario,
+        structures,
+        replications=args.replications,
+        seed=args.seed,
+        horizon_days=horizon,
+        executor=executor,
+        progress=False if args.no_progress else None,
+        store=args.store,
+    )
+    print(compare_table(experiment, baseline))
+    if experiment.n_failed:
+        print(f"\n{experiment.n_failed} replication(s) failed; their tracebacks are in Experiment.failures / the store")
+    out = Path(args.out)
+    written = write_results(experiment, out, baseline)
+    print(f"\nwrote {len(written)} files into {out}/ (figures in {out / 'figures'}/)")
+    return 0
+
+
+def _parse_values(text: str) -> list[object]:
+    """``6,10,14`` -> [6, 10, 14]; numbers where they parse, strings otherwise."""
+    values: list[object] = []
+    for item in text.split(","):
+        item = item.strip()
+        for cast in (int, float):
+            try:
+                values.append(cast(item))
+                break
+            except ValueError:
+                continue
+        else:
+            values.append({"true": True, "false": False}.get(item.lower(), item))
+    return values
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Compare structures at every point of a parameter grid or a Latin hypercube sample.
+
+    A grid: ``--param sales.reps=6,10,14 --param deals.cycle_days_median=30,60`` (every
+    combination). A sample: ``--range sales.reps=5:20 --range inbound.base_rate_per_day=10:60
+    --samples 16``. Writes points.csv, summary.csv (per point, structure and metric) and
+    totals.csv into --out, and prints mean bookings per point and structure.
+    """
+    from orgsim.experiment import LatinHypercube, sweep
+
+    scenario = _load_scenario(args.scenario)
+    structures = _structures_arg(args.structures, args.structure_file)
+    if bool(args.param) == bool(args.range):
+        raise ValidationError_for("--param/--range", None, "either --param KEY=V1,V2,... (a grid) or --range KEY=LOW:HIGH with --samples N")
+    points: Any
+    if args.param:
+        points = {}
+        for item in args.param:
+            key, sep, values = item.partition("=")
+            if not sep or not values:
+                raise ValidationError_for("--param", item, "KEY=V1,V2,... such as sales.reps=6,10,14")
+            points[key.strip()] = _parse_values(values)
+    else:
+        ranges = {}
+        for item in args.range:
+            key, sep, bounds = item.partition("=")
+            low, colon, high = bounds.partition(":")
+            try:
+                ranges[key.strip()] = (float(low), float(high))
+            except ValueError:
+                raise ValidationError_for("--range", item, "KEY=LOW:HIGH such as sales.reps=5:20") from None
+            if not sep or not colon:
+                raise ValidationError_for("--range", item, "KEY=LOW:HIGH such as sales.reps=5:20")
+        points = LatinHypercube(ranges, n=args.samples, seed=args.seed)
+    experiment: Any = sweep(
+        scenario,
+        structures,
+        points,
+        replications=args.replications,
+        seed=args.seed,
+        horizon_days=args.horizon_days,
+        executor=_executor_arg(args.workers),
+        progress=False if args.no_progress else None,
+        store=args.store,
+    )
+    table = experiment.summary("bookings_usd")["mean"].unstack("structure")
+    print(
+        experiment.points.join(table.droplevel("metric") if "metric" in table.index.names else table).to_string(
+            float_format="{:,.0f}".format
+        )
+    )
+    out = Path(args.out)
+    from orgsim._io import atomic_write
+
+    for name, frame, kwargs in (
+        ("points.csv", experiment.points, {}),
+        ("summary.csv", experiment.summary(), {}),
+        ("totals.csv", experiment.to_frame("totals"), {"index": False}),
+    ):
+        atomic_write(out / name, lambda tmp, f=frame, k=kwargs: f.to_csv(tmp, **k))
+    print(f"\nwrote points.csv, summary.csv and totals.csv into {out}/")
     return 0
 
 
@@ -133,11 +397,50 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("scenario", help="scenario TOML file")
     validate.set_defaults(func=cmd_validate)
 
+    compare = sub.add_parser(
+        "compare",
+        help="compare structures over replications (the default: all presets, default scenario, 3 years)",
+        description=cmd_compare.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _experiment_arguments(compare, default_replications=10, default_out="orgsim-results")
+    compare.add_argument("--baseline", default=None, help="structure the paired differences are taken from (default: the first)")
+    compare.set_defaults(func=cmd_compare)
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="compare structures over a parameter grid or Latin hypercube sample",
+        description=cmd_sweep.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _experiment_arguments(sweep, default_replications=5, default_out="orgsim-sweep")
+    sweep.add_argument("--param", action="append", metavar="KEY=V1,V2,...", help="grid values of a scenario field (repeatable)")
+    sweep.add_argument("--range", action="append", metavar="KEY=LOW:HIGH", help="sampled range of a scenario field (repeatable)")
+    sweep.add_argument("--samples", type=int, default=16, help="Latin hypercube points with --range (default 16)")
+    sweep.set_defaults(func=cmd_sweep)
+
     init = sub.add_parser("init", help="write an annotated example scenario into a folder", description=cmd_init.__doc__)
     init.add_argument("directory", help="folder to write scenario.toml into (created if needed)")
     init.add_argument("--force", action="store_true", help="overwrite an existing scenario.toml")
     init.set_defaults(func=cmd_init)
     return parser
+
+
+def _experiment_arguments(parser: argparse.ArgumentParser, *, default_replications: int, default_out: str) -> None:
+    parser.add_argument("scenario", nargs="?", help="scenario TOML file (default: the built-in default scenario)")
+    parser.add_argument(
+        "--structures", nargs="+", metavar="NAME", help="presets to compare (default: all four, unless --structure-file is given)"
+    )
+    parser.add_argument("--structure-file", action="append", metavar="FILE", help="a custom structure in TOML (repeatable)")
+    parser.add_argument(
+        "--replications", type=int, default=default_replications, help=f"replications per structure (default {default_replications})"
+    )
+    parser.add_argument("--horizon-days", type=float, default=1095.0, help="days to simulate (default 1095, three years)")
+    parser.add_argument("--seed", type=int, default=0, help="root seed; replication r uses SeedSequence(seed).spawn()[r] (default 0)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: every core; 1 = in this process)")
+    parser.add_argument("--out", default=default_out, help=f"folder for results and figures (default {default_out})")
+    parser.add_argument("--store", default=None, metavar="DIR", help="save each replication here as it finishes; rerun to resume")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

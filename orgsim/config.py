@@ -264,6 +264,13 @@ class Sales(_Section):
 class Deals(_Section):
     """Opportunities, cycle lengths, win probability, price and discount (MODEL.md 3.6)."""
 
+    warm_start_days: float = param(
+        120.0,
+        0.0,
+        3650.0,
+        "days of base behaviour simulated before time 0 to fill the pipeline (0 = start with no open deals)",
+        source="A: about the 90% quantile of the default cycle, so quarter 1 has a realistic pipeline",
+    )
     cycle_days_median: float = param(
         45.0,
         0.0,
@@ -741,8 +748,9 @@ def _set_path(data: dict[str, Any], key: str, value: Any) -> None:
         target[last] = value
 
 
-def _unknown_key_hint(key: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1)
+def _unknown_key_hint(key: Any, known: list[str]) -> str:
+    # str(): keys of a dict passed to from_dict may be anything (TOML keys are always strings)
+    close = difflib.get_close_matches(str(key), known, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"unknown key; {hint}known keys: {', '.join(sorted(known))}"
 
@@ -782,7 +790,10 @@ def _build(cls: type, data: Any, prefix: str, problems: list[Problem]) -> dict[s
             continue
         converted = _coerce(value, hint)
         if converted is _BAD:
-            problems.append(Problem(name, value, f"{_article(_type_name(hint))}{_range_text(fields_by_name[key].metadata)}"))
+            meta = fields_by_name[key].metadata
+            # a field with its own rule (a decay table, check days) states the rule, not just the type
+            rule = meta["check"](value) if "check" in meta else None
+            problems.append(Problem(name, value, rule or f"{_article(_type_name(hint))}{_range_text(meta)}"))
             continue
         problem = _check_value(name, converted, hint, fields_by_name[key].metadata)
         if problem:
@@ -823,7 +834,7 @@ def _section_item_type(hint: Any) -> type | None:
 def _type_name(hint: Any) -> str:
     if hint == tuple[float, ...]:
         return "list of numbers"
-    if hint is DecayTable:
+    if hint == DecayTable:  # typing.get_type_hints returns an equal alias, not the same object
         return "list of [delay_hours, multiplier] pairs"
     return {int: "integer", float: "number", bool: "boolean (true or false)", str: "string"}.get(hint, str(hint))
 

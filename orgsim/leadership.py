@@ -142,7 +142,11 @@ class Structure:
     leaders: Mapping[str, Leader] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "reports_to", dict(self.reports_to))
+        problems = _check_shapes(self)
+        if problems:
+            raise ValidationError(problems)
+        # "" means nobody, as in TOML (which has no None)
+        object.__setattr__(self, "reports_to", {role: (boss or None) for role, boss in self.reports_to.items()})
         object.__setattr__(self, "leaders", dict(self.leaders))
         problems = _check_structure(self)
         if problems:
@@ -194,7 +198,12 @@ class Structure:
         """Load a structure from a TOML file (the layout of :meth:`to_dict`)."""
         from orgsim.config import read_toml
 
-        return cls.from_dict(read_toml(path))
+        try:
+            return cls.from_dict(read_toml(path))
+        except ValidationError as err:
+            # name the file, as Scenario.from_toml does (read_toml's own problems already do)
+            problems = [p if p.field == str(path) else Problem(f"{path}: {p.field}", p.value, p.allowed) for p in err.problems]
+            raise ValidationError(problems) from None
 
     def to_toml(self, path: str | Path | None = None) -> str:
         """The structure as TOML text; also written atomically to ``path`` when given."""
@@ -210,6 +219,8 @@ class Structure:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Structure:
         """Inverse of :meth:`to_dict`; an empty string in ``reports_to`` means nobody."""
+        if not isinstance(data, Mapping):
+            raise ValidationError(Problem("structure", data, "a table with name, marketing_head, sales_head, reports_to and leaders"))
         known = {"name", "marketing_head", "sales_head", "reports_to", "leaders"}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -241,14 +252,40 @@ class Structure:
                 close = difflib.get_close_matches(bad[0], sorted(leader_fields), n=1)
                 hint = f"did you mean {close[0]!r}? " if close else ""
                 raise ValidationError(Problem(f"structure.leaders.{role}.{bad[0]}", profile[bad[0]], f"unknown leader attribute; {hint}"))
-            leaders[role] = Leader(**profile)
+            try:
+                leaders[role] = Leader(**profile)
+            except ValidationError as err:
+                # report "structure.leaders.cco.bias", not the bare "leader.bias"
+                raise ValidationError(
+                    [Problem(f"structure.leaders.{role}.{p.field.removeprefix('leader.')}", p.value, p.allowed) for p in err.problems]
+                ) from None
         return cls(
             name=data["name"],
             marketing_head=data["marketing_head"],
             sales_head=data["sales_head"],
-            reports_to={role: (boss or None) for role, boss in reports_to.items()},
+            reports_to=dict(reports_to),
             leaders=leaders,
         )
+
+
+def _check_shapes(s: Structure) -> list[Problem]:
+    """Types first, so the checks of :func:`_check_structure` never stumble over odd input."""
+    problems: list[Problem] = []
+    if not isinstance(s.reports_to, Mapping):
+        problems.append(Problem("structure.reports_to", s.reports_to, "a mapping {role: manager role, or None for the top}"))
+    else:
+        for role, boss in s.reports_to.items():
+            if not isinstance(role, str) or not role:
+                problems.append(Problem("structure.reports_to", role, "role names that are non-empty strings"))
+            elif boss is not None and not isinstance(boss, str):
+                problems.append(Problem(f"structure.reports_to.{role}", boss, "a role listed in reports_to, or None/'' for the top"))
+    if not isinstance(s.leaders, Mapping):
+        problems.append(Problem("structure.leaders", s.leaders, "a mapping {role: orgsim.Leader}"))
+    for head in ("marketing_head", "sales_head"):
+        role = getattr(s, head)
+        if not isinstance(role, str):
+            problems.append(Problem(f"structure.{head}", role, "a role name (a string) listed in reports_to"))
+    return problems
 
 
 def _check_structure(s: Structure) -> list[Problem]:

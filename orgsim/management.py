@@ -94,28 +94,24 @@ class Trust:
 
 
 def _stock_path(kind: ProjectKind, work_rate: float, retention: float, lag_days: float, days: int) -> np.ndarray:
-    """Effective stock added by one project of ``kind`` started at day 0, day by day."""
+    """Effective stock added by one project of ``kind`` started at day 0, day by day.
+
+    The same dynamics as :class:`~orgsim.market.MarketStocks`: ``x_t = r x_{t-1} + inflow_t``
+    (adstock), then ``e_t = e_{t-1} + k (x_t - e_{t-1})`` (lag), computed as IIR filters."""
+    from scipy.signal import lfilter
+
     duration = kind.effort_person_days / work_rate
-    level = np.zeros(days)
     t = np.arange(days, dtype=float)
     if kind.delivery == "gradual":
         inflow = np.where(t < duration, kind.output / duration, 0.0)
     else:
         inflow = np.zeros(days)
         inflow[min(days - 1, math.ceil(duration))] = kind.output
-    x = 0.0
-    for i in range(days):
-        x = x * retention + inflow[i]
-        level[i] = x
-    if lag_days > 0:
-        step = 1.0 - math.exp(-1.0 / lag_days)
-        effective = np.zeros(days)
-        e = 0.0
-        for i in range(days):
-            e += step * (level[i] - e)
-            effective[i] = e
-        return effective
-    return level
+    level = lfilter([1.0], [1.0, -retention], inflow)
+    if lag_days <= 0:
+        return level
+    step = 1.0 - math.exp(-1.0 / lag_days)
+    return lfilter([step], [1.0, -(1.0 - step)], level)
 
 
 class LeaderAllocation:
@@ -127,20 +123,37 @@ class LeaderAllocation:
     stock (brand, content, automation, targeting, pricing) is scaled by marketing understanding.
     """
 
-    def __init__(self, scenario: Scenario, leader: Leader, impacts: Mapping[str, float]):
+    def __init__(self, scenario: Scenario, leader: Leader, impacts: Mapping[str, float], *, pressure_shortens_horizon: bool = True):
         self.leader = leader
         self.concentration = scenario.leadership.allocation_concentration
+        self.pressure_shortens_horizon = pressure_shortens_horizon
         work_rate = scenario.calendar.workdays_per_week / 7.0
         days = int(min(36_500, max(365, 8 * leader.horizon_days)))
-        discount = np.exp(-np.arange(days) / leader.horizon_days)
+        self._days = np.arange(days, dtype=float)
         self.params = {name: getattr(scenario.market, name) for name in impacts}
-        self.discounted_stock_days: dict[str, float] = {}
+        self.paths = {}
         for kind in scenario.marketing.kinds:
             p = self.params[kind.stock]
-            path = _stock_path(kind, work_rate, p.weekly_retention ** (1 / 7), p.lag_days, days)
-            self.discounted_stock_days[kind.name] = float(path @ discount)
+            self.paths[kind.name] = _stock_path(kind, work_rate, p.weekly_retention ** (1 / 7), p.lag_days, days)
+        self.discounted_stock_days: dict[str, float] = {}
+        self.horizon_days = -1.0
+        self._discount_over(leader.horizon_days)
         u = leader.marketing_understanding
         self.perceived = {stock: impact * (1.0 if stock in DIRECT_STOCKS else u) for stock, impact in impacts.items()}
+
+    def _discount_over(self, horizon_days: float) -> None:
+        if horizon_days == self.horizon_days:
+            return
+        discount = np.exp(-self._days / horizon_days)
+        self.discounted_stock_days = {name: float(path @ discount) for name, path in self.paths.items()}
+        self.horizon_days = horizon_days
+
+    def effective_horizon(self, pressure: float) -> float:
+        """Quota pressure shortens the horizon: ``horizon * (1 - quota_sensitivity * pressure)``
+        (seed 004: 90-day quotas 'whittled away' a career marketer's strategic commitment)."""
+        if not self.pressure_shortens_horizon:
+            return self.leader.horizon_days
+        return max(1.0, self.leader.horizon_days * (1.0 - self.leader.quota_sensitivity * pressure))
 
     def value(self, kind: ProjectKind, context: PlanningContext) -> float:
         p = self.params[kind.stock]
@@ -152,6 +165,7 @@ class LeaderAllocation:
 
     def term_values(self, context: PlanningContext) -> dict[str, float]:
         """Perceived value per person-day of short-term and of long-term work (weighted means)."""
+        self._discount_over(self.effective_horizon(float(context.extra.get("quota_pressure", 0.0))))
         out = {}
         for term in ("short", "long"):
             group = [k for k in context.kinds if k.term == term and k.weight > 0]

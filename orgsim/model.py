@@ -64,13 +64,22 @@ class Model:
     """One run of one scenario with one seed. Use :func:`orgsim.simulate` rather than this class."""
 
     def __init__(
-        self, scenario: Scenario, structure: Structure | None = None, *, seed: Seed, horizon_days: float, record_leads: bool = False
+        self,
+        scenario: Scenario,
+        structure: Structure | None = None,
+        *,
+        seed: Seed,
+        horizon_days: float,
+        record_leads: bool = False,
+        stream_prefix: str = "",
     ):
         self.scenario = scenario
         self.structure = structure
         self.horizon_days = float(horizon_days)
         self.env = simpy.Environment()
-        self.streams = Streams(seed)
+        self.streams = Streams(seed, prefix=stream_prefix)
+        # Open opportunities with their close times, kept only by a warm-up run.
+        self._pipeline: dict[int, tuple[Lead, float, float, float]] | None = {} if stream_prefix else None
         self.calendar = WorkCalendar(scenario.calendar)
         self.counters = Counters()
         self.source = LeadSource(scenario, self.streams)
@@ -121,7 +130,7 @@ class Model:
             self.stocks,
             self.counters,
             self.streams["marketing"],
-            LeaderAllocation(scenario, leader, stock_impacts(scenario))
+            LeaderAllocation(scenario, leader, stock_impacts(scenario), pressure_shortens_horizon=mech.quota_pressure)
             if (leader is not None and mech.planning_allocation)
             else FixedShares(scenario.marketing.long_term_share),
             enabled=mech.marketing_projects,
@@ -273,7 +282,7 @@ class Model:
         self.marketing.start()
         while True:
             yield Timeout(self.env, cycle)
-            self.marketing.plan()
+            self.marketing.plan(quota_pressure=self.counters.quota_pressure)
 
     def _quarters(self) -> Generator[simpy.Event, Any, None]:
         """Quarter starts (headcount plan) and quota-pressure checks (MODEL.md 3.9)."""
@@ -511,6 +520,8 @@ class Model:
             log.opportunity_at[lead.row] = done_at
         event = Timeout(self.env, done_at - touched_at + cycle, value=lead)
         event.callbacks.append(self._close)
+        if self._pipeline is not None:
+            self._pipeline[id(lead)] = (lead, self.env.now + done_at - touched_at + cycle, touched_at, done_at)
         return True
 
     def _close(self, event: simpy.Event) -> None:
@@ -518,6 +529,11 @@ class Model:
         c = self.counters
         deals = self.scenario.deals
         c.open_opportunities -= 1
+        if self._pipeline is not None:
+            del self._pipeline[id(lead)]
+        carried = lead.arrived_at < 0.0
+        if carried:
+            c.carried_open -= 1
         spread = self._discount_sd_now if lead.source != CHANNEL else self._discount_sd_now + self._channel_discount_sd_now
         discount = self.discount_mean + self._pressure_discount + spread * lead.z_discount
         if self._crm_on:
@@ -538,8 +554,10 @@ class Model:
             c.wins += 1
             c.bookings_usd += value
             c.discount_sum += discount
+            c.carried_wins += carried
         else:
             c.losses += 1
+            c.carried_losses += carried
         if log is not None:
             row = lead.row
             log.closed_at[row] = self.env.now
@@ -548,6 +566,34 @@ class Model:
             if won:
                 log.value[row] = value
                 log.discount[row] = discount
+
+    # -- the warm start --------------------------------------------------------------------
+    def open_pipeline(self) -> list[tuple[Lead, float, float, float]]:
+        """A warm-up run's open opportunities, in closing order: (lead, close, touch, opportunity) times."""
+        assert self._pipeline is not None, "only a warm-up run keeps its pipeline"
+        return sorted(self._pipeline.values(), key=lambda item: item[1])
+
+    def carry_in(self, pipeline: list[tuple[Lead, float, float, float]], warm_days: float) -> None:
+        """Open deals from before time 0: they close (and book) in this run, but are not leads
+        of this run (their times are negative, shifted by the warm-up length)."""
+        c, log = self.counters, self.log
+        for lead, close, touched_at, opportunity_at in pipeline:
+            lead.arrived_at -= warm_days
+            c.open_opportunities += 1
+            c.carried_open += 1
+            if log is not None:
+                row = lead.row = log.new_row()
+                log.source[row] = lead.source
+                log.quality[row] = lead.quality
+                log.readiness[row] = lead.readiness
+                log.score[row] = lead.score
+                log.arrived_at[row] = lead.arrived_at
+                log.qualified[row] = True
+                log.contacted[row] = True
+                log.first_touch_at[row] = touched_at - warm_days
+                log.opportunity_at[row] = opportunity_at - warm_days
+            event = Timeout(self.env, close - warm_days, value=lead)
+            event.callbacks.append(self._close)
 
     # -- running ---------------------------------------------------------------------------
     def run(self) -> tuple[Any, dict[str, float], Any]:
@@ -569,15 +615,22 @@ class Model:
         series = build_series(self._snapshots, self._boundaries, flow_names, level_names)
         margin = self.scenario.costs.gross_margin
         series["profit_usd"] = series["bookings_usd"] * margin - series["costs_usd"]
-        totals = self._totals(series)
+        totals = self._totals(series, flow_names, level_names)
         leads = self.log.to_frame() if self.log is not None else None
         return series, totals, leads
 
-    def _totals(self, series: Any) -> dict[str, float]:
-        from orgsim.recorder import FLOW_COUNTERS
-
+    def _totals(self, series: Any, flow_names: list[str], level_names: list[str]) -> dict[str, float]:
+        """Flows summed over the run, levels at the end (``<level>_end``), and overall ratios."""
         c = self.counters
-        totals: dict[str, float] = {name: float(series[name].sum()) for name in FLOW_COUNTERS}
+        totals: dict[str, float] = {name: float(series[name].sum()) for name in flow_names}
+        totals.update({f"{name}_end": float(series[name].iloc[-1]) for name in level_names})
+        effort = totals["effort_long_days"] + totals["effort_short_days"]
+        totals["long_term_effort_share"] = totals["effort_long_days"] / effort if effort else float("nan")
+        qualified, followed = totals["mql_qualified"], totals["mql_follow_ups"]
+        totals["mql_qualify_rate"] = qualified / followed if followed else float("nan")
+        totals["unfollowed_mql_share"] = totals["unfollowed"] / totals["mqls"] if totals["mqls"] else float("nan")
+        resolved = totals["disputes_resolved"]
+        totals["mean_dispute_wait_days"] = totals["dispute_wait_days"] / resolved if resolved else float("nan")
         totals["profit_usd"] = float(series["profit_usd"].sum())
         totals["leads"] = float(series["leads"].sum())
         resolved = totals["sla_met"] + totals["sla_missed"]
@@ -586,15 +639,17 @@ class Model:
         totals["mean_discount"] = totals["discount_sum"] / totals["wins"] if totals["wins"] else float("nan")
         closed = totals["wins"] + totals["losses"]
         totals["win_rate"] = totals["wins"] / closed if closed else float("nan")
-        # Lead accounting, each term tracked separately so that conservation can be tested.
+        # Lead accounting for the leads created in this run (deals carried in from the warm
+        # start book in this run but are not its leads); each term is tracked separately.
         totals["leads_created"] = float(c.created)
-        totals["outcome_won"] = float(c.wins)
-        totals["outcome_lost"] = float(c.losses + c.disqualified)
+        totals["carried_in_deals"] = float(c.carried_wins + c.carried_losses + c.carried_open)
+        totals["outcome_won"] = float(c.wins - c.carried_wins)
+        totals["outcome_lost"] = float(c.losses - c.carried_losses + c.disqualified)
         totals["outcome_unfollowed"] = float(c.unfollowed)
         totals["outcome_nurture"] = float(c.final_nurture + c.waiting_nurture)
         # A lead is qualified or lost when a rep takes it, so leads being followed up are
         # already counted as open opportunities or lost; "open" is the queue and open deals.
-        totals["outcome_open"] = float(len(self.desk.queue) + c.open_opportunities)
+        totals["outcome_open"] = float(len(self.desk.queue) + c.open_opportunities - c.carried_open)
         return totals
 
 

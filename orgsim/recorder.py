@@ -76,7 +76,16 @@ LEVEL_COUNTERS: tuple[str, ...] = (
 class Counters:
     """Cumulative counts and levels, updated in place by the model's processes."""
 
-    __slots__ = (*FLOW_COUNTERS, *LEVEL_COUNTERS, "created", "final_nurture", "waiting_nurture")
+    __slots__ = (
+        *FLOW_COUNTERS,
+        *LEVEL_COUNTERS,
+        "created",
+        "final_nurture",
+        "waiting_nurture",
+        "carried_wins",
+        "carried_losses",
+        "carried_open",
+    )
 
     def __init__(self) -> None:
         for name in self.__slots__:

@@ -72,6 +72,13 @@ def simulate(
         raise ValidationError(Problem("record_leads", record_leads, "true or false"))
     seed_ss = as_seed_sequence(seed)
     model = Model(scenario, structure, seed=seed_ss, horizon_days=float(horizon), record_leads=record_leads)
+    warm_days = scenario.deals.warm_start_days
+    if warm_days > 0:
+        # Spin-up: the scenario's base behaviour (no structure) fills the pipeline, from its
+        # own family of streams, so every structure starts from the same open deals.
+        warm = Model(scenario, None, seed=seed_ss, horizon_days=warm_days, stream_prefix="warmup/")
+        warm.run()
+        model.carry_in(warm.open_pipeline(), warm_days)
     series, totals, leads = model.run()
     meta = {
         "seed": seed_record(seed_ss),

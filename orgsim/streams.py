@@ -65,9 +65,10 @@ def named_generator(seed: Seed, name: str) -> np.random.Generator:
 class Streams:
     """The named generators of one run. ``streams["inbound_quality"]`` is a Generator."""
 
-    def __init__(self, seed: Seed, names: Iterable[str] = STREAM_NAMES):
+    def __init__(self, seed: Seed, names: Iterable[str] = STREAM_NAMES, *, prefix: str = ""):
         self.seed = as_seed_sequence(seed)
-        self._generators = {name: named_generator(self.seed, name) for name in sorted(names)}
+        # a prefix (e.g. "warmup/") gives a separate family of streams for a spin-up run
+        self._generators = {name: named_generator(self.seed, prefix + name) for name in sorted(names)}
 
     def __getitem__(self, name: str) -> np.random.Generator:
         return self._generators[name]

@@ -19,16 +19,35 @@ def test_every_lead_is_accounted_for_in_the_totals(default_run_with_leads: orgsi
 
 def test_lead_log_outcomes_match_the_totals(default_run_with_leads: orgsim.RunResult) -> None:
     leads, t = default_run_with_leads.leads, default_run_with_leads.totals
-    counts = leads.outcome.value_counts()
     assert set(leads.outcome.unique()) <= set(OUTCOMES)
+    # deals carried in from the warm start have negative arrival times and are not this run's leads
+    carried = leads.arrived_at < 0
+    assert carried.sum() == t["carried_in_deals"] > 0
+    counts = leads[~carried].outcome.value_counts()
     for outcome in OUTCOMES:
         assert counts.get(outcome, 0) == t[f"outcome_{outcome}"], outcome
-    assert len(leads) == t["leads_created"]
+    assert (~carried).sum() == t["leads_created"]
+
+
+def test_without_a_warm_start_nothing_is_carried_in() -> None:
+    scenario = orgsim.Scenario().replace(**{"deals.warm_start_days": 0.0})
+    result = orgsim.simulate(scenario, seed=3, horizon_days=60, record_leads=True)
+    assert result.totals["carried_in_deals"] == 0
+    assert (result.leads.arrived_at >= 0).all()
+    assert result.totals["wins"] == result.totals["outcome_won"]
+
+
+def test_the_warm_start_fills_the_first_quarter() -> None:
+    """With a warm start, deals close from the first weeks; without one, the first weeks are empty."""
+    cold = orgsim.simulate(orgsim.Scenario().replace(**{"deals.warm_start_days": 0.0}), seed=3, horizon_days=28)
+    warm = orgsim.simulate(seed=3, horizon_days=28)
+    assert warm.totals["wins"] > cold.totals["wins"]
+    assert warm.totals["leads_inbound"] == cold.totals["leads_inbound"]  # same arrivals: separate streams
 
 
 def test_bookings_equal_the_sum_of_won_deal_values(default_run_with_leads: orgsim.RunResult) -> None:
     leads, t = default_run_with_leads.leads, default_run_with_leads.totals
-    won = leads[leads.outcome == "won"]
+    won = leads[leads.outcome == "won"]  # including deals carried in from the warm start
     assert won.won.all() and won.value.notna().all()
     assert math.isclose(math.fsum(won.value), t["bookings_usd"], rel_tol=1e-9)  # float summation order only
     assert len(won) == t["wins"]

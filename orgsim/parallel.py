@@ -1,0 +1,402 @@
+"""Running many independent tasks: executors, recovery from dead workers, progress bars.
+
+:func:`run_tasks` applies a top-level function to a list of items on
+
+* ``"serial"``: in this process, in order (for debugging; breakpoints work);
+* ``None`` / ``"processes"``: a process pool that orgsim creates and shuts down itself, with
+  the ``spawn`` start method passed to the pool (never set globally), so it behaves the same
+  in a script or a notebook on Linux and macOS;
+* an integer ``k``: the same pool with ``k`` worker processes;
+* any :class:`concurrent.futures.Executor` (a ``ThreadPoolExecutor``, your own
+  ``ProcessPoolExecutor``, a Dask ``Client.get_executor()``), or a Dask ``Client`` itself.
+
+Results are delivered in completion order to a callback (so they can be saved as they
+arrive) and returned in item order, so what comes back never depends on scheduling.
+
+An exception raised by the function for one item is caught where it runs and returned as a
+:class:`TaskFailure` with its traceback; the other items carry on. If a worker process of an
+orgsim-managed pool dies (``BrokenProcessPool``: killed, out of memory, a crash in C code),
+the pool is recreated and the unfinished items are resubmitted; the items that were in flight
+are then re-run one at a time so that a task which kills its worker every time is identified
+and recorded as failed after ``max_attempts`` deaths, instead of taking innocent tasks with it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, Future, wait
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from orgsim.errors import Problem, ValidationError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: What ``executor=`` accepts besides an Executor instance.
+EXECUTOR_NAMES = ("serial", "processes")
+
+
+@dataclass(frozen=True)
+class TaskFailure:
+    """An item whose function raised (or whose worker died): what went wrong, with the traceback."""
+
+    error: str
+    message: str
+    traceback: str
+
+    @classmethod
+    def from_exception(cls, err: BaseException) -> TaskFailure:
+        """Capture an exception (with the traceback of where it was raised)."""
+        tb = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+        return cls(error=type(err).__name__, message=str(err), traceback=tb)
+
+
+def available_cores() -> int:
+    """The cores this process may run on (respects CPU affinity and container limits where the OS reports them)."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+
+        count = os.process_cpu_count()
+    elif hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0))
+    else:
+        count = os.cpu_count()
+    return max(1, count or 1)
+
+
+def check_executor(executor: Any) -> Problem | None:
+    """A Problem if ``executor`` is not something :func:`run_tasks` accepts."""
+    if executor is None or isinstance(executor, Executor) or hasattr(executor, "get_executor"):
+        return None
+    if isinstance(executor, str) and executor in EXECUTOR_NAMES:
+        return None
+    if isinstance(executor, int) and not isinstance(executor, bool) and executor >= 1:
+        return None
+    return Problem(
+        "executor",
+        executor,
+        "None (a process pool over the available cores), 'serial', 'processes', a number of worker processes >= 1, "
+        "a concurrent.futures.Executor, or a dask.distributed Client",
+    )
+
+
+def _apply_batch(fn: Callable[[T], R], items: Sequence[T]) -> list[R | TaskFailure]:
+    """Run ``fn`` on each item where this is called (a worker), catching each item's exception.
+
+    Top level so any executor can pickle it by reference."""
+    out: list[R | TaskFailure] = []
+    for item in items:
+        try:
+            out.append(fn(item))
+        except Exception as err:
+            out.append(TaskFailure.from_exception(err))
+    return out
+
+
+# -- progress --------------------------------------------------------------------------------
+
+
+def in_notebook() -> bool:
+    """True when running inside a Jupyter (IPython kernel) session."""
+    shell = sys.modules.get("IPython")
+    if shell is None or "ipykernel" not in sys.modules:
+        return False
+    try:
+        ip = shell.get_ipython()  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
+
+
+class _NoBar:
+    """Stands in for a progress bar when progress is off."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix_str(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def check_progress(progress: Any) -> Problem | None:
+    """A Problem if ``progress`` is not None, True or False."""
+    if progress is None or isinstance(progress, bool):
+        return None
+    return Problem("progress", progress, "None (on in a terminal or notebook), True or False")
+
+
+def progress_bar(total: int, *, progress: bool | None, desc: str = "", initial: int = 0) -> Any:
+    """A tqdm bar (``tqdm.auto`` in notebooks) or a no-op stand-in.
+
+    ``progress=None`` shows a bar when stderr is a terminal or in a notebook, and silently
+    shows none if tqdm is not installed; ``True`` insists (an ImportError naming the
+    ``progress`` extra if tqdm is missing); ``False`` never shows one."""
+    notebook = in_notebook()
+    if progress is None:
+        progress = notebook or _stderr_is_terminal()
+        required = False
+    else:
+        required = progress
+    if not progress:
+        return _NoBar()
+    try:
+        if notebook:
+            from tqdm.auto import tqdm
+        else:
+            from tqdm import tqdm
+    except ImportError:
+        if required:
+            raise ImportError("progress=True needs tqdm: pip install 'orgsim[progress]' (or pass progress=False)") from None
+        return _NoBar()
+    return tqdm(total=total, initial=initial, desc=desc, unit="run", file=None if notebook else sys.stderr, dynamic_ncols=True)
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def _chunks(indices: Sequence[int], size: int) -> list[list[int]]:
+    return [list(indices[i : i + size]) for i in range(0, len(indices), size)]
+
+
+def run_tasks(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    executor: Executor | str | Any | None = None,
+    progress: bool | None = None,
+    on_result: Callable[[int, R | TaskFailure], None] | None = None,
+    chunk_size: int | None = None,
+    max_attempts: int = 3,
+    desc: str = "",
+    initial: int = 0,
+) -> list[R | TaskFailure]:
+    """Apply ``fn`` to every item and return the results in item order.
+
+    Args:
+        fn: a picklable (top-level) function of one item.
+        items: the work; items must be picklable for anything but ``"serial"``.
+        executor: see the module docstring.
+        progress: see :func:`progress_bar`.
+        on_result: called in this process as ``on_result(index, result)`` as each result
+            arrives (completion order); ``result`` is a :class:`TaskFailure` if ``fn`` raised.
+        chunk_size: items per submitted task. Default: about 8 chunks per worker, at most 16
+            items each. Pass 1 when each result must be handed to ``on_result`` the moment it
+            exists (e.g. to save it): a chunk's results arrive together when it completes.
+        max_attempts: deaths of a worker process an item may cause before it is recorded as
+            failed (orgsim-managed pools only).
+        desc: label of the progress bar.
+        initial: work already done, shown at the start of the progress bar (e.g. results
+            loaded from a store); the bar's total is ``initial + len(items)``.
+
+    Raises:
+        RuntimeError: when an executor you passed in breaks (it cannot be recreated from here).
+    """
+    problem = check_executor(executor)
+    if problem:
+        raise ValidationError(problem)
+    results: list[Any] = [None] * len(items)
+    if not items:
+        return results
+
+    def deliver(index: int, result: Any) -> None:
+        results[index] = result
+        if on_result is not None:
+            on_result(index, result)
+
+    bar = progress_bar(initial + len(items), progress=progress, desc=desc, initial=initial)
+    failed = 0
+
+    def tick(batch: list[int]) -> None:
+        nonlocal failed
+        failed += sum(isinstance(results[i], TaskFailure) for i in batch)
+        if failed:
+            bar.set_postfix_str(f"{failed} failed")
+        bar.update(len(batch))
+
+    try:
+        if executor == "serial":
+            for i, item in enumerate(items):
+                deliver(i, _apply_batch(fn, [item])[0])
+                tick([i])
+        elif executor is None or executor == "processes" or isinstance(executor, int):
+            workers = min(executor if isinstance(executor, int) else available_cores(), len(items))
+            size = chunk_size or _default_chunk(len(items), workers)
+            _run_owned_pool(fn, items, workers, size, max_attempts, deliver, tick)
+        else:
+            if hasattr(executor, "get_executor") and not isinstance(executor, Executor):
+                executor = executor.get_executor()
+            size = chunk_size or _default_chunk(len(items), 8)
+            _run_foreign(fn, items, executor, size, deliver, tick)
+    finally:
+        bar.close()
+    return results
+
+
+def _default_chunk(n_items: int, workers: int) -> int:
+    # Chunks save the per-task round trip (pickling, queues; about a millisecond), not the
+    # start-up of the workers, which is paid once per worker. Enough chunks per worker keep
+    # the load balanced when task durations differ; at most 16 items keep progress smooth.
+    return max(1, min(16, math.ceil(n_items / (workers * 8))))
+
+
+def _new_pool(workers: int) -> Executor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # The start method is passed to this pool only; nothing global changes. "spawn" works the
+    # same on Linux and macOS, in scripts and notebooks, and is safe with threads (unlike fork).
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _run_owned_pool(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    workers: int,
+    chunk_size: int,
+    max_attempts: int,
+    deliver: Callable[[int, Any], None],
+    tick: Callable[[list[int]], None],
+) -> None:
+    """A pool we create, keep at most ``2 x workers`` chunks in flight, and recreate if it breaks."""
+    queue: list[list[int]] = _chunks(list(range(len(items))), chunk_size)
+    queue.reverse()  # pop() from the end takes chunks in item order
+    suspects: list[int] = []  # in flight when a worker died; re-run one at a time
+    deaths: dict[int, int] = {}
+    pool: Executor | None = None
+    clean_exit = False
+    start_method_before = _default_start_method()
+    try:
+        while queue or suspects:
+            if pool is None:
+                pool = _new_pool(workers)
+            isolating = bool(suspects)
+            in_flight: dict[Future, list[int]] = {}
+            broken = False
+            while (queue or suspects or in_flight) and not broken:
+                limit = 1 if isolating else 2 * workers
+                while len(in_flight) < limit and (suspects if isolating else queue):
+                    batch = [suspects.pop(0)] if isolating else queue.pop()
+                    in_flight[pool.submit(_apply_batch, fn, [items[i] for i in batch])] = batch
+                if not in_flight:
+                    break  # isolation finished; back to normal submission with the same pool
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    batch = in_flight.pop(future)
+                    try:
+                        values = future.result()
+                    except BrokenExecutor:
+                        broken = True
+                        for i in batch:
+                            deaths[i] = deaths.get(i, 0) + 1
+                            if deaths[i] >= max_attempts:
+                                deliver(i, _died(deaths[i]))
+                                tick([i])
+                            else:
+                                suspects.append(i)
+                        continue
+                    except Exception as err:
+                        for i in batch:
+                            deliver(i, TaskFailure.from_exception(err))
+                        tick(batch)
+                        continue
+                    for i, value in zip(batch, values, strict=True):
+                        deliver(i, value)
+                    tick(batch)
+            if broken:
+                # Every other future of a broken pool fails too: they were in flight, so suspects.
+                for future, batch in in_flight.items():
+                    try:
+                        values = future.result()
+                    except Exception:
+                        suspects.extend(batch)
+                        continue
+                    for i, value in zip(batch, values, strict=True):
+                        deliver(i, value)
+                    tick(batch)
+                suspects.sort()
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = None
+        clean_exit = True
+    finally:
+        if pool is not None:
+            # On an error or KeyboardInterrupt don't wait for queued work; running tasks finish.
+            pool.shutdown(wait=clean_exit, cancel_futures=True)
+        _restore_default_start_method(start_method_before)
+
+
+def _default_start_method() -> str | None:
+    import multiprocessing
+
+    return multiprocessing.get_start_method(allow_none=True)
+
+
+def _restore_default_start_method(before: str | None) -> None:
+    """Undo a side effect of the standard library: starting a ``spawn`` process calls
+    ``multiprocessing.get_start_method()``, which fixes the *global* default context, after
+    which your own ``multiprocessing.set_start_method(...)`` would raise "context has
+    already been set". If nothing had fixed it before we ran, unfix it again."""
+    if before is not None:
+        return
+    import multiprocessing.context
+
+    default = multiprocessing.context._default_context
+    if getattr(default, "_actual_context", None) is not None:
+        default._actual_context = None  # type: ignore[attr-defined]
+
+
+def _died(times: int) -> TaskFailure:
+    message = f"the worker process running this task died {times} times (killed, out of memory, or crashed); gave up"
+    return TaskFailure(error="BrokenProcessPool", message=message, traceback=f"concurrent.futures.process.BrokenProcessPool: {message}\n")
+
+
+def _run_foreign(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    executor: Executor,
+    chunk_size: int,
+    deliver: Callable[[int, Any], None],
+    tick: Callable[[list[int]], None],
+) -> None:
+    """An executor the caller owns: submit everything, never shut it down."""
+    in_flight: dict[Future, list[int]] = {}
+    try:
+        for batch in _chunks(list(range(len(items))), chunk_size):
+            in_flight[executor.submit(_apply_batch, fn, [items[i] for i in batch])] = batch
+        while in_flight:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                batch = in_flight.pop(future)
+                try:
+                    values = future.result()
+                except BrokenExecutor as err:
+                    raise RuntimeError(
+                        f"the executor you passed in broke ({type(err).__name__}: {err}); results delivered so far are kept "
+                        "(and saved, with a store). Pass executor=None to let orgsim manage a process pool and recreate it "
+                        "when a worker dies."
+                    ) from err
+                except CancelledError as err:
+                    raise RuntimeError("a task was cancelled by the executor (was it shut down?)") from err
+                except Exception as err:  # e.g. dask's KilledWorker: record and carry on
+                    values = [TaskFailure.from_exception(err)] * len(batch)
+                for i, value in zip(batch, values, strict=True):
+                    deliver(i, value)
+                tick(batch)
+    finally:
+        for future in in_flight:
+            future.cancel()
+
+
+__all__ = ["TaskFailure", "available_cores", "in_notebook", "progress_bar", "run_tasks"]

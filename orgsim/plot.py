@@ -1,0 +1,369 @@
+"""Figures of experiments (presentation only; the model never imports this module).
+
+Every function takes an :class:`~orgsim.experiment.Experiment` (or its tidy frame from
+``Experiment.to_frame()``: columns ``structure, replication, period, metric, value``), draws on
+a given ``ax`` (or a new figure) and returns the matplotlib ``Axes`` (``dashboard`` returns the
+``Figure``). Colours are the Okabe-Ito palette, safe for colour-blind readers; bands are 95%
+t-intervals over replications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+_LABELS = {
+    "bookings_usd": "bookings (USD per period)",
+    "profit_usd": "profit (USD per period)",
+    "sla_compliance": "SLA compliance (share of MQLs)",
+    "brand_stock": "brand stock (units)",
+    "long_term_effort_share": "long-term share of marketing effort",
+}
+
+
+def _plt() -> Any:
+    """pyplot, imported on first use (the backend is the user's choice; matplotlib falls back
+    to a non-interactive one where there is no display)."""
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def tidy(experiment: Any) -> pd.DataFrame:
+    """The tidy frame of an experiment (or the frame itself)."""
+    return experiment if isinstance(experiment, pd.DataFrame) else experiment.to_frame()
+
+
+def resample(frame: pd.DataFrame, periods_per_bin: int) -> pd.DataFrame:
+    """The tidy frame with ``periods_per_bin`` consecutive periods merged into one: flows are
+    summed, levels take the value at the end of the bin and ratios (SLA compliance, effort
+    share, ...) are recomputed from the summed flows, never averaged."""
+    from orgsim.recorder import add_ratios
+
+    if periods_per_bin <= 1:
+        return frame
+    wide = frame.pivot_table(index=["structure", "replication", "period"], columns="metric", values="value", sort=False)
+    keys = [wide.index.get_level_values("structure"), wide.index.get_level_values("replication")]
+    bins = wide.index.get_level_values("period") // periods_per_bin
+    grouped = wide.groupby([*keys, bins], sort=False)
+    flows = [c for c in wide.columns if _is_flow(c)]
+    levels = [c for c in wide.columns if c not in flows and c not in _RATIOS and c != "start_day"]
+    merged = pd.concat([grouped[flows].sum(), grouped[levels].last(), grouped[["start_day"]].min()], axis=1)
+    # a short last bin (a horizon that is not a whole number of bins) would look like a drop
+    length = merged["end_day"] - merged["start_day"]
+    merged = merged[length >= 0.75 * length.max()]
+    merged = add_ratios(merged)
+    merged.index.names = ["structure", "replication", "period"]
+    out = merged.stack().rename("value").reset_index()
+    return out.rename(columns={out.columns[3]: "metric"})
+
+
+#: Derived columns that ``orgsim.recorder.add_ratios`` recomputes.
+_RATIOS = frozenset(
+    {
+        "leads",
+        "sla_compliance",
+        "mean_response_hours",
+        "mean_discount",
+        "mql_qualify_rate",
+        "mean_dispute_wait_days",
+        "long_term_effort_share",
+    }
+)
+
+
+def _is_flow(name: str) -> bool:
+    from orgsim.recorder import FLOW_COUNTERS
+
+    return name in FLOW_COUNTERS or name == "profit_usd" or (name.startswith("effort_") and name.endswith("_days"))
+
+
+def _auto_bin(frame: pd.DataFrame) -> int:
+    """Periods per plotted bin: weekly up to half a year, about monthly up to three years, quarterly beyond."""
+    ends = frame[frame.metric == "end_day"].groupby("period").value.first()
+    if len(ends) < 2:
+        return 1
+    horizon, period = float(ends.iloc[-1]), float(ends.iloc[0])
+    target = 1.0 if horizon <= 182 else (30.0 if horizon <= 3 * 365 else 91.0)
+    return max(1, round(target / period))
+
+
+def _wide(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Rows (structure, replication), columns period, for one metric."""
+    sub = frame[frame.metric == metric]
+    if sub.empty:
+        raise ValueError(f"metric {metric!r} is not in the experiment; known: {sorted(frame.metric.unique())}")
+    return sub.pivot_table(index=["structure", "replication"], columns="period", values="value", sort=False, dropna=False)
+
+
+def _time_axis(frame: pd.DataFrame) -> tuple[np.ndarray, str]:
+    ends = frame[frame.metric == "end_day"].groupby("period").value.first().to_numpy()
+    if len(ends) and ends[-1] > 3 * 365:
+        return ends / 365.0, "years"
+    if len(ends) and ends[-1] > 180:
+        return ends / 30.4, "months"
+    return ends, "days"
+
+
+def _mean_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over rows and the half-width of the 95% t-interval (0 with one replication)."""
+    n = values.shape[0]
+    mean = np.nanmean(values, axis=0)
+    if n < 2:
+        return mean, np.zeros_like(mean)
+    half = stats.t.ppf(0.975, n - 1) * np.nanstd(values, axis=0, ddof=1) / np.sqrt(n)
+    return mean, half
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.0)) -> Axes:
+    if ax is not None:
+        return ax
+    _, ax = _plt().subplots(figsize=figsize, constrained_layout=True)
+    return ax
+
+
+def _structures(frame: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(frame.structure))
+
+
+def over_time(
+    experiment: Any,
+    metric: str = "bookings_usd",
+    *,
+    cumulative: bool = False,
+    ax: Axes | None = None,
+    ylabel: str | None = None,
+    periods_per_bin: int | None = None,
+) -> Axes:
+    """A metric over time per structure: mean over replications with a 95% band.
+
+    Periods are merged into bins for legibility (``periods_per_bin``; by default weekly up to
+    half a year, about monthly up to three years, quarterly beyond); flows are summed per bin."""
+    frame = tidy(experiment)
+    frame = resample(frame, _auto_bin(frame) if periods_per_bin is None else periods_per_bin)
+    ax = _axes(ax)
+    x, unit = _time_axis(frame)
+    wide = _wide(frame, metric)
+    for i, structure in enumerate(_structures(frame)):
+        values = wide.loc[structure].to_numpy(dtype=float)
+        if cumulative:
+            values = np.nancumsum(values, axis=1)
+        mean, half = _mean_band(values)
+        color = OKABE_ITO[i % len(OKABE_ITO)]
+        ax.plot(x[: len(mean)], mean, color=color, label=structure, lw=1.8)
+        ax.fill_between(x[: len(mean)], mean - half, mean + half, color=color, alpha=0.2, lw=0)
+    label = ylabel or _LABELS.get(metric, metric)
+    if "per period" in label:
+        label = label.replace("per period", _bin_name(x, unit))
+    ax.set_ylabel(("cumulative " + label.split(" (")[0] + " (USD)" * metric.endswith("_usd")) if cumulative else label)
+    ax.set_xlabel(f"time ({unit})")
+    if metric.endswith("_usd"):
+        ax.yaxis.set_major_formatter(_money_formatter())
+    ax.legend(frameon=False, fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _bin_name(x: np.ndarray, unit: str) -> str:
+    width = float(x[1] - x[0]) if len(x) > 1 else float(x[0])
+    days = width * {"days": 1.0, "months": 30.4, "years": 365.0}[unit]
+    return "per week" if days < 10 else ("per month" if days < 45 else ("per quarter" if days < 120 else f"per {days:.0f} days"))
+
+
+def _money_formatter() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(value: float, _pos: int) -> str:
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(value) >= size:
+                return f"${value / size:g}{suffix}"
+        return f"${value:g}"
+
+    return FuncFormatter(fmt)
+
+
+def bookings(experiment: Any, *, ax: Axes | None = None) -> Axes:
+    """Bookings per period per structure with 95% bands."""
+    ax = over_time(experiment, "bookings_usd", ax=ax)
+    ax.set_title("Bookings over time (mean, 95% band)")
+    return ax
+
+
+def cumulative(
+    experiment: Any, a: str | None = None, b: str | None = None, *, metric: str = "bookings_usd", ax: Axes | None = None
+) -> Axes:
+    """Cumulative metric per structure; with ``a`` and ``b``, the crossover of a over b is marked."""
+    ax = over_time(experiment, metric, cumulative=True, ax=ax)
+    ax.set_title("Cumulative " + _LABELS.get(metric, metric).split(" (")[0])
+    if a is not None and b is not None and not isinstance(experiment, pd.DataFrame):
+        cross = experiment.crossover(a, b, metric=metric)
+        period = _crossover_period(cross)
+        if period is not None:
+            frame = tidy(experiment)
+            x, _ = _time_axis(frame)
+            ax.axvline(x[period], color="0.3", ls="--", lw=1, label=f"{a} stays ahead of {b}\n(median over replications)")
+            ax.legend(frameon=False, fontsize="small")
+    return ax
+
+
+def _crossover_period(cross: Any) -> int | None:
+    """The median crossover period over the replications that crossed, if any did."""
+    periods = cross.by_replication["period"].dropna()
+    return int(np.median(periods.to_numpy(dtype=float))) if len(periods) else None
+
+
+def differences(experiment: Any, baseline: str, metrics: Sequence[str] = ("bookings_usd", "profit_usd"), *, ax: Axes | None = None) -> Axes:
+    """Paired differences of each structure from ``baseline`` (totals), with 95% intervals."""
+    frame = experiment.differences(baseline, list(metrics)).reset_index()
+    ax = _axes(ax, (7.0, 0.8 + 0.45 * len(frame)))
+    labels, means, lows, highs = [], [], [], []
+    for _, row in frame.iterrows():
+        labels.append(f"{row['structure']}: {row['metric'].removesuffix('_usd')}")
+        means.append(row["mean"])
+        lows.append(row["mean"] - row["ci_low"])
+        highs.append(row["ci_high"] - row["mean"])
+    y = np.arange(len(labels))
+    ax.errorbar(means, y, xerr=[lows, highs], fmt="o", color=OKABE_ITO[0], capsize=3)
+    ax.axvline(0, color="0.3", lw=1)
+    ax.set_yticks(y, labels, fontsize="small")
+    ax.set_xlabel("paired difference (USD over the horizon, 95% interval)")
+    ax.xaxis.set_major_formatter(_money_formatter())
+    ax.set_title(f"Differences from {baseline}")
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+FUNNEL = (("leads", "leads"), ("mqls", "MQLs"), ("follow_ups", "followed\nup"), ("opportunities", "opportu-\nnities"), ("wins", "wins"))
+
+
+def funnel(experiment: Any, *, ax: Axes | None = None) -> Axes:
+    """The lead funnel per structure: mean count per stage over the horizon (log scale)."""
+    frame = tidy(experiment)
+    ax = _axes(ax)
+    structures = _structures(frame)
+    width = 0.8 / max(1, len(structures))
+    for i, structure in enumerate(structures):
+        heights = []
+        for metric, _ in FUNNEL:
+            sub = frame[(frame.structure == structure) & (frame.metric == metric)]
+            heights.append(sub.groupby("replication").value.sum().mean() if not sub.empty else np.nan)
+        positions = np.arange(len(FUNNEL)) + (i - (len(structures) - 1) / 2) * width
+        ax.bar(positions, heights, width=width, color=OKABE_ITO[i % len(OKABE_ITO)], label=structure)
+    ax.set_xticks(np.arange(len(FUNNEL)), [label for _, label in FUNNEL])
+    ax.set_yscale("log")
+    ax.set_ylabel("count over the horizon (mean, log scale)")
+    ax.set_title("Lead funnel")
+    ax.legend(frameon=False, fontsize="small")
+    return ax
+
+
+def effort_split(experiment: Any, *, ax: Axes | None = None, periods_per_bin: int | None = None) -> Axes:
+    """Long-term share of marketing effort over time per structure (quarterly bins by default:
+    projects are lumpy, so shorter bins mostly show which project happened to run)."""
+    frame = tidy(experiment)
+    if periods_per_bin is None:
+        period = float(frame[frame.metric == "end_day"].value.min())
+        periods_per_bin = max(1, round(91.0 / period))
+    ax = over_time(frame, "long_term_effort_share", ax=ax, periods_per_bin=periods_per_bin)
+    ax.set_ylim(0, 1)
+    ax.set_title("Marketing effort on long-term work")
+    return ax
+
+
+def stocks(experiment: Any, names: Sequence[str] = ("brand", "content", "campaign", "automation"), *, fig: Figure | None = None) -> Figure:
+    """Market stock levels over time, one panel per stock."""
+    plt = _plt()
+    fig = fig or plt.figure(figsize=(9.0, 5.5), constrained_layout=True)
+    axes = fig.subplots(2, (len(names) + 1) // 2, squeeze=False).ravel()
+    for ax, name in zip(axes, names, strict=False):
+        over_time(experiment, f"{name}_stock", ax=ax, ylabel=f"{name} stock (units)")
+        ax.set_title(name)
+        if ax is not axes[0]:
+            ax.get_legend().remove()
+    fig.suptitle("Market stocks")
+    return fig
+
+
+def sla(experiment: Any, *, ax: Axes | None = None) -> Axes:
+    """SLA compliance over time per structure."""
+    ax = over_time(experiment, "sla_compliance", ax=ax)
+    ax.set_ylim(0, 1)
+    ax.set_title("Follow-up SLA compliance")
+    return ax
+
+
+def response_times(experiment: Any, *, ax: Axes | None = None) -> Axes:
+    """Distribution over periods and replications of the mean response time (hours) per structure."""
+    frame = tidy(experiment)
+    ax = _axes(ax)
+    structures = _structures(frame)
+    data = [frame[(frame.structure == s) & (frame.metric == "mean_response_hours")].value.dropna().to_numpy() for s in structures]
+    parts = ax.boxplot(data, tick_labels=structures, showfliers=False, patch_artist=True, medianprops={"color": "black"})
+    for i, box in enumerate(parts["boxes"]):
+        box.set_facecolor(OKABE_ITO[i % len(OKABE_ITO)])
+        box.set_alpha(0.6)
+    ax.set_ylabel("mean response time in a period (hours)")
+    ax.set_xlabel("box: quartiles over periods and replications; whiskers: 1.5 IQR")
+    ax.set_title("Response time to MQLs")
+    ax.tick_params(axis="x", labelsize="small", rotation=15)
+    return ax
+
+
+def dashboard(experiment: Any, baseline: str | None = None) -> Figure:
+    """One figure with the key panels: bookings, cumulative bookings (with the crossover of the
+    structure that ends highest over ``baseline``, by default the first structure), SLA
+    compliance, effort split, brand stock and the funnel."""
+    plt = _plt()
+    fig, axes = plt.subplots(2, 3, figsize=(16.0, 8.5), constrained_layout=True)
+    bookings(experiment, ax=axes[0, 0])
+    frame = tidy(experiment)
+    structures = _structures(frame)
+    baseline = baseline if baseline is not None else structures[0]
+    others = [s for s in structures if s != baseline]
+    if others and not isinstance(experiment, pd.DataFrame):
+        final = experiment.totals("bookings_usd").mean()
+        leader = max(others, key=lambda s: final[s])
+        cumulative(experiment, leader, baseline, ax=axes[0, 1])
+        lines = [line for line in axes[0, 1].get_lines() if line.get_linestyle() == "--"]
+        axes[0, 1].legend(handles=lines, loc="upper left", frameon=False, fontsize="small")
+    else:
+        cumulative(experiment, ax=axes[0, 1])
+    sla(experiment, ax=axes[0, 2])
+    effort_split(experiment, ax=axes[1, 0])
+    over_time(experiment, "brand_stock", ax=axes[1, 1]).set_title("Brand stock")
+    funnel(experiment, ax=axes[1, 2])
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    for ax in axes.ravel():
+        legend = ax.get_legend()
+        if legend is not None and ax is not axes[0, 1]:  # keep the crossover's own legend
+            legend.remove()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
+    fig.suptitle("orgsim: structures compared (mean of replications, 95% bands)")
+    return fig
+
+
+__all__ = [
+    "OKABE_ITO",
+    "bookings",
+    "cumulative",
+    "dashboard",
+    "differences",
+    "effort_split",
+    "funnel",
+    "over_time",
+    "response_times",
+    "sla",
+    "stocks",
+    "tidy",
+]

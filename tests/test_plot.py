@@ -1,0 +1,80 @@
+"""Figures: every plot returns its Axes or Figure, labelled, and binning never changes totals."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import orgsim
+from orgsim import plot
+
+PAIR = {name: orgsim.presets.all()[name] for name in ("marketing_under_sales", "shared_leader")}
+
+
+@pytest.fixture(scope="module")
+def experiment() -> orgsim.Experiment:
+    return orgsim.compare(orgsim.Scenario(), PAIR, replications=3, seed=5, horizon_days=400, executor="serial", progress=False)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("name", ["bookings", "cumulative", "funnel", "effort_split", "sla", "response_times"])
+def test_each_axes_plot_is_labelled_and_has_one_series_per_structure(experiment: orgsim.Experiment, name: str) -> None:
+    ax = getattr(plot, name)(experiment)
+    assert isinstance(ax, matplotlib.axes.Axes)
+    assert ax.get_title() and ax.get_ylabel()
+    if name in ("bookings", "cumulative", "effort_split", "sla"):
+        assert [line.get_label() for line in ax.get_lines()][:2] == list(PAIR)
+        assert "time (" in ax.get_xlabel()
+
+
+def test_differences_plot_shows_one_interval_per_structure_and_metric(experiment: orgsim.Experiment) -> None:
+    ax = plot.differences(experiment, "marketing_under_sales")
+    assert len(ax.get_yticklabels()) == 2  # one other structure x (bookings, profit)
+    assert "95%" in ax.get_xlabel()
+
+
+def test_cumulative_marks_the_crossover_when_one_exists(experiment: orgsim.Experiment) -> None:
+    cross = experiment.crossover("shared_leader", "marketing_under_sales")
+    ax = plot.cumulative(experiment, "shared_leader", "marketing_under_sales")
+    marked = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(marked) == (1 if cross.by_replication["period"].notna().any() else 0)
+
+
+def test_dashboard_and_stocks_are_figures_with_every_panel(experiment: orgsim.Experiment) -> None:
+    fig = plot.dashboard(experiment)
+    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 6
+    assert all(ax.get_title() for ax in fig.axes)
+    fig = plot.stocks(experiment)
+    assert len(fig.axes) == 4
+
+
+def test_binning_sums_flows_keeps_levels_and_recomputes_ratios(experiment: orgsim.Experiment) -> None:
+    frame = experiment.to_frame()
+    binned = plot.resample(frame, 4)
+
+    def total(f, metric):
+        return f[f.metric == metric].groupby(["structure", "replication"]).value.sum()
+
+    # the horizon (400 days = 57 weeks and a day) leaves a one-day period that is dropped from the plot
+    weekly = frame[frame.period < 56]
+    np.testing.assert_allclose(total(binned, "bookings_usd"), total(weekly, "bookings_usd"), rtol=1e-12)
+    one = binned[(binned.structure == "shared_leader") & (binned.replication == 0)].pivot(index="period", columns="metric", values="value")
+    np.testing.assert_allclose(one.sla_compliance, one.sla_met / (one.sla_met + one.sla_missed))
+    raw = frame[(frame.structure == "shared_leader") & (frame.replication == 0)].pivot(index="period", columns="metric", values="value")
+    np.testing.assert_array_equal(one.brand_stock.to_numpy(), raw.brand_stock.to_numpy()[3:56:4])  # level at each bin's end
+    assert len(one) == 14
+
+
+def test_an_unknown_metric_is_a_clear_error(experiment: orgsim.Experiment) -> None:
+    with pytest.raises(ValueError, match="not_a_metric"):
+        plot.over_time(experiment, "not_a_metric")
