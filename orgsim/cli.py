@@ -44,7 +44,13 @@ def _load_scenario(path: str | None) -> Scenario:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """One scenario, one structure, one seed: print the totals."""
+    """Simulate one scenario under one structure with one seed and print the totals.
+
+    Without --structure the run has no reporting structure (no leadership mechanisms), the
+    model's base behaviour. --leads-csv writes the per-lead log (one row per lead: source,
+    quality, score, arrival, MQL, first touch, opportunity, close, outcome, value).
+    Example: orgsim run scenarios/startup.toml --structure shared_leader --seed 3
+    """
     from orgsim import presets
     from orgsim.simulate import simulate
 
@@ -335,14 +341,24 @@ def ValidationError_for(field: str, value: object, allowed: str) -> ValidationEr
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check a scenario file; list every problem and exit 2 if there is any."""
+    """Check a scenario file without simulating anything.
+
+    Every invalid field is reported at once, each with its value and the allowed range, and
+    the exit code is 2; unknown keys get a did-you-mean suggestion. A valid file prints one
+    line and exits 0. Example: orgsim validate scenarios/scaleup.toml
+    """
     scenario = Scenario.from_toml(args.scenario)
     print(f"{args.scenario}: valid scenario {scenario.name!r}")
     return 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """Write an annotated example scenario (every field, its range and its source)."""
+    """Write an annotated example scenario into DIR/scenario.toml.
+
+    Every field appears with its default, a comment giving its meaning, unit, allowed range
+    and the source of the default (CALIBRATION.md). Edit it, check it with orgsim validate,
+    and run it with orgsim compare DIR/scenario.toml.
+    """
     from orgsim._io import atomic_write_text
 
     folder = Path(args.directory)
@@ -381,11 +397,17 @@ def annotated_toml(scenario: Scenario) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="orgsim",
-        description="Simulate how a B2B company's sales and marketing reporting structure drives revenue, profit and brand.",
+        description="Simulate how a B2B company's sales and marketing reporting structure drives revenue, profit and brand. "
+        "With no command, runs orgsim compare on the default scenario.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="simulate one structure with one seed and print the totals", description=cmd_run.__doc__)
+    run = sub.add_parser(
+        "run",
+        help="simulate one structure with one seed and print the totals",
+        description=cmd_run.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("scenario", nargs="?", help="scenario TOML file (default: the built-in default scenario)")
     run.add_argument("--structure", help="a preset: marketing_under_sales, sales_under_marketing, shared_leader, siloed")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -393,7 +415,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--leads-csv", default=None, help="also write the per-lead log to this CSV file")
     run.set_defaults(func=cmd_run)
 
-    validate = sub.add_parser("validate", help="check a scenario file and list every problem", description=cmd_validate.__doc__)
+    validate = sub.add_parser(
+        "validate",
+        help="check a scenario file and list every problem",
+        description=cmd_validate.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     validate.add_argument("scenario", help="scenario TOML file")
     validate.set_defaults(func=cmd_validate)
 
@@ -419,7 +446,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--samples", type=int, default=16, help="Latin hypercube points with --range (default 16)")
     sweep.set_defaults(func=cmd_sweep)
 
-    init = sub.add_parser("init", help="write an annotated example scenario into a folder", description=cmd_init.__doc__)
+    init = sub.add_parser(
+        "init",
+        help="write an annotated example scenario into a folder",
+        description=cmd_init.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     init.add_argument("directory", help="folder to write scenario.toml into (created if needed)")
     init.add_argument("--force", action="store_true", help="overwrite an existing scenario.toml")
     init.set_defaults(func=cmd_init)
@@ -448,7 +480,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["run", *(argv or [])])
+        # The main job: with no command, compare the structures on the default scenario.
+        args = parser.parse_args(["compare"])
     try:
         return int(args.func(args))
     except ValidationError as err:

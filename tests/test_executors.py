@@ -180,9 +180,14 @@ def test_a_broken_executor_passed_in_raises_a_clear_error() -> None:
         run_tasks(_always_die_on_3, list(range(6)), executor=pool)
 
 
-def test_an_unknown_executor_is_rejected() -> None:
+@pytest.mark.parametrize("executor", ["threads", 0, -2, 2.5, True, object()])
+def test_an_unknown_executor_is_rejected(executor: object) -> None:
     with pytest.raises(orgsim.ValidationError, match=r"concurrent\.futures\.Executor"):
-        run_tasks(_square, [1], executor=4)
+        run_tasks(_square, [1], executor=executor)
+
+
+def test_a_number_of_workers_is_accepted_as_the_executor() -> None:
+    assert run_tasks(_square, [1, 2, 3], executor=2) == [1, 4, 9]
 
 
 # -- progress --------------------------------------------------------------------------------------

@@ -1,0 +1,515 @@
+"""orgsim performance benchmarks (issue 7): cost per lead, scaling, memory, parallelism, import.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/run.py           # full run, about 3-4 minutes on 2 cores
+    .venv/bin/python benchmarks/run.py --quick   # smoke run, about a minute (no 1M-lead runs)
+
+For the default scenario with no structure and with each preset structure it prints
+
+* simulated leads per second per core and SimPy events per lead;
+* time per lead at about 10k, 100k and 1M leads (the horizon grows, the arrival rate stays);
+* peak memory per lead with and without ``record_leads`` (tracemalloc);
+* replication throughput of ``orgsim.compare`` on a process pool of 1 and 2 workers;
+* the time ``import orgsim`` adds to importing simpy and numpy (fresh interpreters);
+* the paired ratio of orgsim's time per lead to the bare-SimPy reference
+  (``benchmarks/reference.py``), measured interleaved in the same process;
+
+and then the targets of issue 7 with PASS or MISS.
+
+How things are counted. A run of ``orgsim.simulate`` includes a warm-up run of the scenario's
+base behaviour (``deals.warm_start_days``) that fills the pipeline; its leads are simulated
+too, so the time per lead divides the whole call by all leads simulated (run + warm-up), and
+"leads" in the sizes below are the leads of the run itself. Single-process times are CPU times
+of this process (``time.process_time``), which other jobs on the machine disturb less than
+wall time; throughput with worker processes and import times are wall times. Events are
+counted by wrapping ``simpy.Environment.schedule`` in separate, untimed runs. Nothing here is
+a test: no test depends on these numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import multiprocessing
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+import simpy
+import simpy.core
+from reference import ReferenceParams, run_reference
+
+import orgsim
+import orgsim.model
+
+SEED = 1
+# Issue 7's targets.
+TARGET_RATIO = 1.0  # orgsim time per lead / reference time per lead
+TARGET_FLAT = 1.10  # time per lead at 1M leads / at 10k
+TARGET_LOG_BYTES = 120.0  # bytes per lead with record_leads=True
+TARGET_SPEEDUP = 1.6  # 2-worker / 1-worker replication throughput
+TARGET_IMPORT_MS = 150.0  # import orgsim over import simpy, numpy
+# "Memory does not grow with the number of leads" (record_leads=False) is read as: the growth of
+# the peak per extra lead is below 16 bytes, less than one Python float (24 bytes) or one list
+# slot plus a small int, so nothing is kept per lead. What does grow is the per-period series
+# (one row of about 110 numbers per week, ~14 bytes per lead at the default lead rate).
+NO_GROWTH_BYTES = 16.0
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def cpu_timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """CPU seconds of this process spent in ``fn()`` (garbage collected before, not during)."""
+    gc.collect()
+    start = time.process_time()
+    value = fn()
+    return time.process_time() - start, value
+
+
+def structures() -> dict[str, orgsim.Structure | None]:
+    return {"none": None, **orgsim.presets.all()}
+
+
+@dataclass
+class Count:
+    events: int = 0
+    leads: int = 0  # leads created by every Model run (the run and its warm-up)
+
+
+@contextmanager
+def counting() -> Iterator[Count]:
+    """Count the events SimPy schedules and the leads orgsim's models create, while inside."""
+    count = Count()
+    schedule = simpy.core.Environment.schedule
+    model_run = orgsim.model.Model.run
+
+    def counted_schedule(env: simpy.Environment, event: simpy.Event, priority: int = simpy.core.NORMAL, delay: float = 0) -> None:
+        count.events += 1
+        schedule(env, event, priority, delay)
+
+    def counted_run(model: orgsim.model.Model) -> Any:
+        out = model_run(model)
+        count.leads += model.counters.created
+        return out
+
+    simpy.core.Environment.schedule = counted_schedule  # type: ignore[method-assign]
+    orgsim.model.Model.run = counted_run  # type: ignore[method-assign]
+    try:
+        yield count
+    finally:
+        simpy.core.Environment.schedule = schedule  # type: ignore[method-assign]
+        orgsim.model.Model.run = model_run  # type: ignore[method-assign]
+
+
+@dataclass
+class Profile:
+    """What an untimed, instrumented default-horizon run of one structure shows."""
+
+    leads_per_day: float  # leads of the run itself per simulated day
+    warm_leads: int  # leads of the warm-up run (the same for every horizon)
+    events_per_lead: float
+
+
+def profile_structure(scenario: orgsim.Scenario, structure: orgsim.Structure | None) -> Profile:
+    with counting() as count:
+        result = orgsim.simulate(scenario, structure, seed=SEED, horizon_days=scenario.horizon_days)
+    run_leads = int(result.totals["leads_created"])
+    return Profile(run_leads / scenario.horizon_days, count.leads - run_leads, count.events / count.leads)
+
+
+def time_per_lead_us(scenario: orgsim.Scenario, structure: orgsim.Structure | None, horizon: float, warm_leads: int, seed: int) -> float:
+    seconds, result = cpu_timed(lambda: orgsim.simulate(scenario, structure, seed=seed, horizon_days=horizon))
+    return 1e6 * seconds / (result.totals["leads_created"] + warm_leads)
+
+
+def horizon_for(leads: float, leads_per_day: float) -> float:
+    return min(36_500.0, math.ceil(leads / leads_per_day))
+
+
+def fmt_bytes(n: float) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
+def print_table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
+    line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True)))
+    print(line)
+    print("-" * len(line))
+    for row in rows:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+    print()
+
+
+def section(title: str) -> None:
+    print(f"== {title} " + "=" * max(0, 96 - len(title)))
+
+
+# -- the machine -----------------------------------------------------------------------------------
+
+
+def describe_machine() -> None:
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("orgsim", "simpy", "numpy", "pandas"))
+    print(f"machine: {cores} cores available ({os.cpu_count()} online), {model}, {platform.system()} {platform.release()}")
+    print(f"python {platform.python_version()} ({platform.python_implementation()}); {versions}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other jobs make timings noisy)")
+    print()
+
+
+# -- 1. the reference and the paired ratio ---------------------------------------------------------
+
+
+def reference_params(scenario: orgsim.Scenario, leads_per_day: float) -> ReferenceParams:
+    """The reference's plain numbers, read from the scenario (and orgsim's measured lead rate)."""
+    leads, sales, deals = scenario.leads, scenario.sales, scenario.deals
+    return ReferenceParams(
+        leads_per_day=leads_per_day,
+        reps=sales.reps,
+        quality_alpha=leads.inbound_quality_mean * leads.inbound_quality_concentration,
+        quality_beta=(1.0 - leads.inbound_quality_mean) * leads.inbound_quality_concentration,
+        readiness_alpha=leads.readiness_mean * leads.readiness_concentration,
+        readiness_beta=(1.0 - leads.readiness_mean) * leads.readiness_concentration,
+        score_noise_sd=leads.score_noise_sd,
+        mql_threshold=leads.mql_threshold,
+        ignore_share=sales.ignore_share,
+        follow_up_hours_mean=sales.follow_up_hours_mean,
+        follow_up_hours_cv=sales.follow_up_hours_cv,
+        contact_probability=sales.contact_probability,
+        qualify_intercept=sales.qualify_intercept,
+        qualify_quality_weight=sales.qualify_quality_weight,
+        qualify_readiness_weight=sales.qualify_readiness_weight,
+        cycle_days_median=deals.cycle_days_median,
+        cycle_sigma=deals.cycle_sigma,
+        win_logit_offset=deals.win_logit_offset,
+        list_price_usd=deals.list_price_usd,
+        deal_size_sigma=deals.deal_size_sigma,
+    )
+
+
+def reference_events_per_lead(params: ReferenceParams, horizon: float) -> float:
+    with counting() as count:
+        stats = run_reference(params, horizon, SEED)
+    return count.events / stats.leads
+
+
+def paired_ratios(
+    scenario: orgsim.Scenario, profiles: dict[str, Profile], params: ReferenceParams, rounds: int
+) -> tuple[list[float], dict[str, list[float]], dict[str, list[float]]]:
+    """Per round: the reference and every structure, in an order rotated each round."""
+    horizon = scenario.horizon_days
+    names = ["reference", *structures()]
+    ref_us: list[float] = []
+    org_us: dict[str, list[float]] = {name: [] for name in structures()}
+    ratios: dict[str, list[float]] = {name: [] for name in structures()}
+    for r in range(rounds):
+        seed = SEED + r
+        round_us: dict[str, float] = {}
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            if name == "reference":
+                seconds, stats = cpu_timed(lambda seed=seed: run_reference(params, horizon, seed))
+                round_us[name] = 1e6 * seconds / stats.leads
+            else:
+                round_us[name] = time_per_lead_us(scenario, structures()[name], horizon, profiles[name].warm_leads, seed)
+        ref_us.append(round_us["reference"])
+        for name in org_us:
+            org_us[name].append(round_us[name])
+            ratios[name].append(round_us[name] / round_us["reference"])
+    return ref_us, org_us, ratios
+
+
+# -- 2. scaling ------------------------------------------------------------------------------------
+
+
+def scaling(
+    scenario: orgsim.Scenario, profiles: dict[str, Profile], sizes: list[int], repeats: dict[int, int]
+) -> dict[str, dict[int, float]]:
+    """Median time per lead (us) per structure and size."""
+    out: dict[str, dict[int, float]] = {}
+    for name, structure in structures().items():
+        profile = profiles[name]
+        out[name] = {}
+        for size in sizes:
+            horizon = horizon_for(size, profile.leads_per_day)
+            runs = [time_per_lead_us(scenario, structure, horizon, profile.warm_leads, SEED + k) for k in range(repeats[size])]
+            out[name][size] = statistics.median(runs)
+    return out
+
+
+# -- 3. memory -------------------------------------------------------------------------------------
+
+
+def peak_bytes(scenario: orgsim.Scenario, structure: orgsim.Structure | None, horizon: float, record_leads: bool) -> tuple[int, int]:
+    """Peak traced memory of one simulate call above what was allocated before it, and its leads."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    result = orgsim.simulate(scenario, structure, seed=SEED, horizon_days=horizon, record_leads=record_leads)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak - before, int(result.totals["leads_created"])
+
+
+def memory(
+    scenario: orgsim.Scenario, profiles: dict[str, Profile], names: list[str], small: int, large: int
+) -> dict[str, dict[bool, tuple[int, int, float]]]:
+    """Per structure and record_leads: (peak small, peak large, growth in bytes per extra lead)."""
+    out: dict[str, dict[bool, tuple[int, int, float]]] = {}
+    for name in names:
+        structure, profile = structures()[name], profiles[name]
+        out[name] = {}
+        for record in (False, True):
+            peak_s, leads_s = peak_bytes(scenario, structure, horizon_for(small, profile.leads_per_day), record)
+            peak_l, leads_l = peak_bytes(scenario, structure, horizon_for(large, profile.leads_per_day), record)
+            out[name][record] = (peak_s, peak_l, (peak_l - peak_s) / (leads_l - leads_s))
+    return out
+
+
+# -- 4. replications on worker processes -----------------------------------------------------------
+
+
+def warm_worker(seconds: float) -> int:
+    """Import orgsim and run a tiny simulation in a worker, so timed work excludes start-up."""
+    orgsim.simulate(orgsim.Scenario(), None, seed=0, horizon_days=7)
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def replication_throughput(replications: int, horizon: float, rounds: int) -> dict[int, list[tuple[float, int]]]:
+    """(wall seconds, runs) of ``orgsim.compare`` per round, on warm pools of 1 and 2 workers."""
+    context = multiprocessing.get_context("spawn")
+    pools = {workers: ProcessPoolExecutor(max_workers=workers, mp_context=context) for workers in (1, 2)}
+    out: dict[int, list[tuple[float, int]]] = {1: [], 2: []}
+    try:
+        for workers, pool in pools.items():
+            wait([pool.submit(warm_worker, 0.5) for _ in range(2 * workers)])
+        for r in range(rounds):
+            for workers in (1, 2) if r % 2 == 0 else (2, 1):
+                start = time.perf_counter()
+                experiment = orgsim.compare(
+                    orgsim.Scenario(),
+                    structures(),
+                    replications=replications,
+                    seed=SEED + r,
+                    horizon_days=horizon,
+                    executor=pools[workers],
+                    progress=False,
+                )
+                seconds = time.perf_counter() - start
+                assert experiment.n_failed == 0, experiment.failures
+                out[workers].append((seconds, replications * len(structures())))
+    finally:
+        for pool in pools.values():
+            pool.shutdown()
+    return out
+
+
+# -- 5. import time --------------------------------------------------------------------------------
+
+
+def import_times(repeats: int) -> tuple[list[float], list[float]]:
+    """Wall seconds of fresh interpreters importing simpy+numpy, and simpy+numpy+orgsim, interleaved."""
+    base, full = [], []
+    for _ in range(repeats):
+        for code, into in (("import simpy, numpy", base), ("import simpy, numpy, orgsim", full)):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            into.append(time.perf_counter() - start)
+    return base, full
+
+
+def heaviest_imports(top: int) -> list[tuple[str, float]]:
+    """Top-level packages that ``import orgsim`` adds, by their summed self import time (ms)."""
+
+    def self_times(code: str) -> dict[str, float]:
+        err = subprocess.run([sys.executable, "-X", "importtime", "-c", code], check=True, capture_output=True, text=True).stderr
+        totals: dict[str, float] = {}
+        for line in err.splitlines():
+            parts = line.split("|")
+            if len(parts) != 3 or not parts[0].startswith("import time:") or "self" in parts[0]:
+                continue
+            package = parts[2].strip().split(".")[0]
+            totals[package] = totals.get(package, 0.0) + int(parts[0].split(":")[1]) / 1000.0
+        return totals
+
+    base = self_times("import simpy, numpy")
+    full = self_times("import simpy, numpy, orgsim")
+    added = {name: ms for name, ms in full.items() if name not in base}
+    return sorted(added.items(), key=lambda item: -item[1])[:top]
+
+
+# -- main ------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="orgsim performance benchmarks (issue 7)")
+    parser.add_argument("--quick", action="store_true", help="smaller runs, no 1M-lead runs (about a minute)")
+    args = parser.parse_args()
+    quick = args.quick
+    started = time.perf_counter()
+    scenario = orgsim.Scenario()
+    names = list(structures())
+
+    section("machine")
+    describe_machine()
+
+    section("events per lead (default scenario, default horizon, untimed instrumented runs)")
+    profiles = {name: profile_structure(scenario, structure) for name, structure in structures().items()}
+    params = reference_params(scenario, profiles["none"].leads_per_day)
+    ref_events = reference_events_per_lead(params, scenario.horizon_days)
+    rows = [[n, f"{p.leads_per_day:.1f}", str(p.warm_leads), f"{p.events_per_lead:.2f}"] for n, p in profiles.items()]
+    rows.append(["reference (bare SimPy)", f"{params.leads_per_day:.1f}", "0", f"{ref_events:.2f}"])
+    print(
+        f"scenario: inbound.base_rate_per_day {scenario.inbound.base_rate_per_day:g}, sales.reps {scenario.sales.reps}, "
+        f"horizon {scenario.horizon_days:g} days, warm-up {scenario.deals.warm_start_days:g} days"
+    )
+    print(f"reference: {params.leads_per_day:.2f} leads/day (orgsim's measured rate, structure none), {params.reps} reps\n")
+    print_table(["structure", "leads/day", "warm-up leads", "events/lead"], rows)
+
+    rounds = 5 if quick else 7
+    section(f"paired ratio to the bare-SimPy reference ({rounds} interleaved rounds, {scenario.horizon_days:g}-day runs)")
+    ref_us, org_us, ratios = paired_ratios(scenario, profiles, params, rounds)
+    rows = [
+        [
+            n,
+            f"{statistics.median(org_us[n]):.2f}",
+            f"{statistics.median(ref_us):.2f}",
+            f"{statistics.median(ratios[n]):.2f}",
+            f"{min(ratios[n]):.2f}-{max(ratios[n]):.2f}",
+        ]
+        for n in names
+    ]
+    print_table(["structure", "orgsim us/lead", "reference us/lead", "median ratio", "range"], rows)
+
+    sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    repeats = {10_000: 5, 100_000: 1 if quick else 3, 1_000_000: 1}
+    largest = sizes[-1]
+    section(f"time per lead by run size (CPU us per lead; median of {', '.join(str(repeats[s]) for s in sizes)} runs)")
+    scale = scaling(scenario, profiles, sizes, repeats)
+    label = {10_000: "10k", 100_000: "100k", 1_000_000: "1M"}
+    rows = []
+    for n in names:
+        per = scale[n]
+        rows.append(
+            [
+                n,
+                f"{1e6 / per[100_000]:,.0f}",
+                *(f"{per[s]:.2f}" for s in sizes),
+                f"{per[largest] / per[10_000]:.2f}",
+                f"{profiles[n].events_per_lead:.2f}",
+            ]
+        )
+    print_table(
+        ["structure", "leads/s/core (100k)", *(f"us/lead {label[s]}" for s in sizes), f"{label[largest]}/10k", "events/lead"],
+        rows,
+    )
+
+    small, large = (10_000, 40_000)
+    mem_names = ["shared_leader"] if quick else names
+    section(f"peak memory (tracemalloc) at ~{small // 1000}k and ~{large // 1000}k leads; growth = extra bytes per extra lead")
+    mem = memory(scenario, profiles, mem_names, small, large)
+    rows = []
+    for n in mem_names:
+        for record in (False, True):
+            peak_s, peak_l, growth = mem[n][record]
+            rows.append([n, str(record), fmt_bytes(peak_s), fmt_bytes(peak_l), f"{growth:.1f}"])
+    print_table(["structure", "record_leads", f"peak {small // 1000}k", f"peak {large // 1000}k", "bytes/lead"], rows)
+
+    replications, rep_rounds = (2, 1) if quick else (6, 2)
+    section(f"replication throughput: orgsim.compare, 5 structures x {replications} replications x 365 days, warm spawn pools")
+    throughput = replication_throughput(replications, 365.0, rep_rounds)
+    rows = []
+    for workers in (1, 2):
+        rates = [runs / seconds for seconds, runs in throughput[workers]]
+        rows.append(
+            [f"{workers} worker{'s' if workers > 1 else ''}", ", ".join(f"{x:.2f}" for x in rates), f"{statistics.median(rates):.2f}"]
+        )
+    per_round = [(runs2 / s2) / (runs1 / s1) for (s1, runs1), (s2, runs2) in zip(throughput[1], throughput[2], strict=True)]
+    speedup = statistics.median(per_round)
+    print_table(["pool", "runs/s per round", "median runs/s"], rows)
+    print(f"2-worker / 1-worker throughput: {speedup:.2f} (per round: {', '.join(f'{x:.2f}' for x in per_round)})\n")
+
+    import_repeats = 5 if quick else 9
+    section(f"import time (fresh interpreters, {import_repeats} interleaved runs each, wall ms)")
+    base, full = import_times(import_repeats)
+    import_ms = 1000.0 * (statistics.median(full) - statistics.median(base))
+    print(f"import simpy, numpy:          median {1000 * statistics.median(base):.0f} ms")
+    print(f"import simpy, numpy, orgsim:  median {1000 * statistics.median(full):.0f} ms")
+    print(f"added by orgsim:              {import_ms:.0f} ms")
+    heavy = heaviest_imports(6)
+    print(
+        "heaviest packages orgsim pulls in (summed self time, -X importtime, one run): " + ", ".join(f"{n} {ms:.0f} ms" for n, ms in heavy)
+    )
+    print()
+
+    section("targets (issue 7)")
+    worst_ratio_name = max(names, key=lambda n: statistics.median(ratios[n]))
+    worst_ratio = statistics.median(ratios[worst_ratio_name])
+    worst_flat_name = max(names, key=lambda n: scale[n][largest] / scale[n][10_000])
+    worst_flat = scale[worst_flat_name][largest] / scale[worst_flat_name][10_000]
+    worst_growth_off = max(mem[n][False][2] for n in mem_names)
+    worst_growth_on = max(mem[n][True][2] for n in mem_names)
+
+    def verdict(ok: bool) -> str:
+        return "PASS" if ok else "MISS"
+
+    rows = [
+        [
+            "time per lead / bare-SimPy reference",
+            f"<= {TARGET_RATIO:.2f}",
+            f"{worst_ratio:.2f} ({worst_ratio_name})",
+            verdict(worst_ratio <= TARGET_RATIO),
+        ],
+        [
+            f"time per lead {label[largest]} / 10k leads" + (" (quick: no 1M runs)" if quick else ""),
+            f"<= {TARGET_FLAT:.2f}",
+            f"{worst_flat:.2f} ({worst_flat_name})",
+            verdict(worst_flat <= TARGET_FLAT),
+        ],
+        [
+            "memory growth, record_leads=False",
+            f"< {NO_GROWTH_BYTES:.0f} B/lead",
+            f"{worst_growth_off:.1f} B/lead",
+            verdict(worst_growth_off < NO_GROWTH_BYTES),
+        ],
+        [
+            "memory growth, record_leads=True",
+            f"<= {TARGET_LOG_BYTES:.0f} B/lead",
+            f"{worst_growth_on:.1f} B/lead",
+            verdict(worst_growth_on <= TARGET_LOG_BYTES),
+        ],
+        ["2-worker / 1-worker throughput", f">= {TARGET_SPEEDUP:.1f}", f"{speedup:.2f}", verdict(speedup >= TARGET_SPEEDUP)],
+        [
+            "import orgsim over simpy + numpy",
+            f"<= {TARGET_IMPORT_MS:.0f} ms",
+            f"{import_ms:.0f} ms",
+            verdict(import_ms <= TARGET_IMPORT_MS),
+        ],
+    ]
+    print_table(["target", "goal", "measured (worst structure)", "result"], rows)
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; total {time.perf_counter() - started:.0f} s wall")
+
+
+if __name__ == "__main__":
+    main()
