@@ -10,7 +10,23 @@ r of every structure shares its seed) and a stated tolerance:
   95% one-sided bound of the shortfall is below the margin);
 * "removes the part of the difference it explains": with the mechanism off the difference is
   zero exactly where the quantity is deterministic, otherwise it shrinks to below a third of
-  its size with the mechanism on.
+  its size with the mechanism on, and where the test says so (``assert_gap_removed``) the whole
+  95% t-interval of the remaining paired difference lies within that third;
+* "overtakes ... and crossover reports when": the paired bookings difference at the horizon is
+  positive (as above), the crossover is found in more replications than a fair coin would give
+  (one-sided binomial test at 5%), and its median day falls after the first quarter and before
+  the horizon.
+
+Replications: 20 over two quarters (whose first 91 days give the one-quarter claims), 8 over
+three and five years, 12 with every mechanism on and 6 to 12 with one off over a year, and 1 to
+4 where the quantity compared is deterministic or the test is about presence, not size.
+
+The issue asks for marketing-under-sales to have lower SLA compliance than *each* other
+structure. It is lower than sales-under-marketing's and the shared leader's, but not the siloed
+structure's: the siloed CEO enforces the SLA even less (0.15 against the sales leader's 0.2) and
+leaves disputes waiting, which adds unfollowed MQLs (over a year, marketing-under-sales minus
+siloed is +0.022, SE 0.0035, 12 replications). "Sales-under-marketing: higher SLA compliance"
+is tested against every other structure.
 """
 
 from __future__ import annotations
@@ -59,6 +75,13 @@ def assert_higher(a: pd.Series, b: pd.Series) -> None:
     assert mean > stats.t.ppf(0.975, n - 1) * se, (mean, se)
 
 
+def assert_gap_removed(gap_on: pd.Series, gap_off: pd.Series) -> None:
+    """With the mechanism off, the gap's 95% interval lies within a third of its size with it on."""
+    mean_on = float(gap_on.mean())
+    mean_off, se_off, n_off = float(gap_off.mean()), float(gap_off.std(ddof=1) / math.sqrt(len(gap_off))), len(gap_off)
+    assert abs(mean_off) + stats.t.ppf(0.975, n_off - 1) * se_off < abs(mean_on) / 3, (mean_on, mean_off, se_off)
+
+
 def long_term_share(experiment: orgsim.Experiment) -> pd.DataFrame:
     return per_replication(experiment, "long_term_effort_share")
 
@@ -89,6 +112,42 @@ def test_over_two_quarters_marketing_under_sales_books_at_least_as_much(two_quar
     assert shortfall + stats.t.ppf(0.95, n - 1) * se < margin
 
 
+def bookings_by_day(experiment: orgsim.Experiment, day: float) -> pd.DataFrame:
+    """replication x structure table of bookings in the periods ending on or before ``day``.
+
+    No mechanism looks ahead at the horizon, so the first 91 days of a longer run are exactly a
+    91-day run (docs/studies/structures.py checks this bit for bit)."""
+    frame = experiment.to_frame()
+    wide = frame[frame.metric.isin(["bookings_usd", "end_day"])].pivot_table(
+        index=["structure", "replication", "period"], columns="metric", values="value", observed=True
+    )
+    early = wide[wide.end_day <= day]
+    return early.groupby(["replication", "structure"], observed=True).bookings_usd.sum().unstack("structure")
+
+
+@pytest.mark.parametrize("other", [SUM, SILOED])
+def test_over_one_quarter_marketing_under_sales_books_at_least_as_much(two_quarters: orgsim.Experiment, other: str) -> None:
+    # Not against the shared leader: over one quarter the two cannot be told apart (30
+    # replications: shared minus marketing-under-sales -$33k, 95% interval [-$118k, +$52k] on
+    # $2.2M), and non-inferiority within 1% would need about 50 replications.
+    bookings = bookings_by_day(two_quarters, 91)
+    assert len(bookings) == 20
+    shortfall, se, n = paired(bookings[other], bookings[MUS])
+    margin = 0.01 * bookings[other].mean()
+    assert shortfall + stats.t.ppf(0.95, n - 1) * se < margin
+
+
+def test_over_three_years_the_shared_leader_overtakes_marketing_under_sales(three_years: orgsim.Experiment) -> None:
+    bookings = per_replication(three_years, "bookings_usd")
+    assert_higher(bookings[SHARED], bookings[MUS])
+    crossover = three_years.crossover(SHARED, MUS, metric="bookings")
+    summary = crossover.summary().iloc[0]
+    ahead = (bookings[SHARED] > bookings[MUS]).sum()
+    assert summary["crossed"] == ahead  # reported exactly where the shared leader ends ahead
+    assert stats.binomtest(int(summary["crossed"]), int(summary["replications"]), 0.5, alternative="greater").pvalue < 0.05
+    assert 91 < summary["median_day"] < 1095  # after the first quarter, within three years
+
+
 def test_over_five_years_the_shared_leader_overtakes_marketing_under_sales(five_years: orgsim.Experiment) -> None:
     bookings = per_replication(five_years, "bookings_usd")
     assert_higher(bookings[SHARED], bookings[MUS])
@@ -115,7 +174,7 @@ def test_marketing_under_sales_ends_with_a_lower_brand_stock(three_years: orgsim
     assert_higher(brand[other], brand[MUS])
 
 
-@pytest.mark.parametrize("other", [MUS, SILOED])
+@pytest.mark.parametrize("other", [MUS, SHARED, SILOED])
 def test_sales_under_marketing_has_higher_sla_compliance(three_years: orgsim.Experiment, other: str) -> None:
     sla = per_replication(three_years, "sla_compliance")
     assert_higher(sla[SUM], sla[other])
@@ -155,6 +214,7 @@ def test_planning_allocation_explains_the_long_term_share_gap(pair_year: orgsim.
     gap_on, gap_off = (on[SUM] - on[MUS]).mean(), (without[SUM] - without[MUS]).mean()
     assert gap_on > 0.15
     assert abs(gap_off) < gap_on / 3
+    assert_gap_removed(on[SUM] - on[MUS], without[SUM] - without[MUS])
 
 
 def test_with_allocation_pressure_and_escalation_off_marketing_effort_is_identical_across_structures() -> None:
@@ -174,12 +234,29 @@ def test_quota_pressure_explains_rush_work_and_part_of_the_long_term_gap(pair_ye
     assert_higher(share_off, share_on)  # pressure preempts sales-led long-term work
 
 
-def test_follow_up_discipline_explains_the_unfollowed_gap(pair_year: orgsim.Experiment) -> None:
+@pytest.fixture(scope="module")
+def pair_year_without_discipline() -> orgsim.Experiment:
+    return run(PAIR, 6, 365, off("follow_up_discipline"))
+
+
+def test_follow_up_discipline_explains_the_unfollowed_gap(
+    pair_year: orgsim.Experiment, pair_year_without_discipline: orgsim.Experiment
+) -> None:
     on = per_replication(pair_year, "unfollowed_mql_share")
-    without = per_replication(run(PAIR, 6, 365, off("follow_up_discipline")), "unfollowed_mql_share")
+    without = per_replication(pair_year_without_discipline, "unfollowed_mql_share")
     gap_on, gap_off = (on[MUS] - on[SUM]).mean(), (without[MUS] - without[SUM]).mean()
     assert gap_on > 0.05
     assert abs(gap_off) < gap_on / 3
+    assert_gap_removed(on[MUS] - on[SUM], without[MUS] - without[SUM])
+
+
+def test_follow_up_discipline_explains_the_sla_compliance_gap(
+    pair_year: orgsim.Experiment, pair_year_without_discipline: orgsim.Experiment
+) -> None:
+    on = per_replication(pair_year, "sla_compliance")
+    without = per_replication(pair_year_without_discipline, "sla_compliance")
+    assert_higher(on[SUM], on[MUS])
+    assert_gap_removed(on[SUM] - on[MUS], without[SUM] - without[MUS])
 
 
 def test_sales_effectiveness_explains_the_rep_effectiveness_gap() -> None:
@@ -199,6 +276,13 @@ def test_discount_authority_explains_the_discount_gap_before_any_pressure() -> N
     without = first_target(run(PAIR, 2, 30, off("discount_authority")))
     assert (on[SUM] > on[MUS]).all()
     np.testing.assert_array_equal(without[SUM].to_numpy(), without[MUS].to_numpy())
+
+
+def test_discount_authority_explains_the_realised_discount_gap_over_a_year(pair_year: orgsim.Experiment) -> None:
+    on = per_replication(pair_year, "mean_discount")
+    without = per_replication(run(PAIR, 6, 365, off("discount_authority")), "mean_discount")
+    assert_higher(on[SUM], on[MUS])
+    assert_gap_removed(on[SUM] - on[MUS], without[SUM] - without[MUS])
 
 
 def test_scoring_criteria_explain_the_shared_leaders_lower_scoring_noise() -> None:
@@ -268,6 +352,25 @@ def test_a_custom_structure_with_the_same_attributes_gives_bit_identical_results
     b = orgsim.simulate(structure=custom, seed=21, horizon_days=365, record_leads=True)
     pd.testing.assert_frame_equal(a.series, b.series, check_exact=True)
     pd.testing.assert_frame_equal(a.leads, b.leads, check_exact=True)
+
+
+def renamed(structure: orgsim.Structure) -> orgsim.Structure:
+    """The same structure with its name and every role renamed: only attributes are left."""
+    role = {old: f"role_{i}" for i, old in enumerate(structure.reports_to)}
+    return orgsim.Structure(
+        name="renamed",
+        marketing_head=role[structure.marketing_head],
+        sales_head=role[structure.sales_head],
+        reports_to={role[r]: None if boss is None else role[boss] for r, boss in structure.reports_to.items()},
+        leaders={role[r]: leader for r, leader in structure.leaders.items()},
+    )
+
+
+@pytest.mark.parametrize("preset", list(ALL))
+def test_every_preset_renamed_gives_bit_identical_results(preset: str) -> None:
+    a = orgsim.simulate(structure=ALL[preset], seed=22, horizon_days=182)
+    b = orgsim.simulate(structure=renamed(ALL[preset]), seed=22, horizon_days=182)
+    pd.testing.assert_frame_equal(a.series, b.series, check_exact=True)
 
 
 def test_no_model_code_compares_against_a_structure_or_role_name() -> None:

@@ -1,0 +1,85 @@
+"""The best fixed split between activation and long-term marketing depends on the horizon (issue 4).
+
+Runs with no structure use the researcher-set policy :class:`orgsim.marketing.FixedShares`
+(``marketing.long_term_share``), swept with :func:`orgsim.sweep`. Every point uses the same
+replication seeds (common random numbers), so the split's effect is measured by paired
+differences. The metric is bookings: the claim is about what each split sells, and profit over a
+single quarter mostly reflects when program spend is charged (at a project's start) against deals
+that close after the horizon (see docs/marketing-split.md for both metrics).
+
+Tolerance: a split "beats" another when the one-sided 97.5% lower bound of the paired mean
+difference in bookings is above zero (mean > t(0.975, R-1) x standard error), with 16
+replications over one quarter and 8 over three years. The study in
+docs/studies/marketing_split.py (30 replications, shares 0.0 to 1.0) gives the effect sizes: over
+one quarter 10% long-term books about $37k more than the balanced split and $142k more than
+90% (paired SEs of one-quarter differences $7k-$16k with 30 replications, so about 1.4 times
+that with 16); over three years 70% long-term books $0.58M more than 50%, $1.2M more than all
+long-term and $6.0M more than all activation (paired SEs $35k-$85k with 30 replications).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+import orgsim
+
+SEED = 2024
+FIXED = {"fixed split": None}  # no structure: the fixed-share policy decides
+
+
+def bookings_by_split(shares: tuple[float, ...], replications: int, horizon_days: float) -> pd.DataFrame:
+    """replication x long-term share table of bookings."""
+    experiment = orgsim.sweep(
+        None,
+        FIXED,
+        {"marketing.long_term_share": list(shares)},
+        replications=replications,
+        seed=SEED,
+        horizon_days=horizon_days,
+        progress=False,
+    )
+    table = experiment.totals("bookings")["fixed split"].unstack("point")
+    table.columns = [experiment.points.loc[p, "marketing.long_term_share"] for p in table.columns]
+    return table
+
+
+def assert_beats(table: pd.DataFrame, better: float, worse: float) -> None:
+    d = (table[better] - table[worse]).to_numpy(dtype=float)
+    mean, se = d.mean(), d.std(ddof=1) / math.sqrt(len(d))
+    assert mean > stats.t.ppf(0.975, len(d) - 1) * se, (better, worse, mean, se)
+
+
+@pytest.fixture(scope="module")
+def one_quarter() -> pd.DataFrame:
+    return bookings_by_split((0.1, 0.5, 0.9), replications=16, horizon_days=91)
+
+
+@pytest.fixture(scope="module")
+def three_years() -> pd.DataFrame:
+    return bookings_by_split((0.0, 0.4, 0.7, 1.0), replications=8, horizon_days=1095)
+
+
+def test_over_one_quarter_the_best_split_is_activation_heavy(one_quarter: pd.DataFrame) -> None:
+    best = float(one_quarter.mean().idxmax())
+    assert best < 0.5
+    for other in (0.5, 0.9):
+        assert_beats(one_quarter, best, other)
+
+
+def test_over_three_years_the_best_split_puts_tens_of_percent_into_long_term_work(three_years: pd.DataFrame) -> None:
+    best = float(three_years.mean().idxmax())
+    assert 0.3 <= best <= 0.9
+    for extreme in (0.0, 1.0):  # neither all activation nor all long-term work
+        assert_beats(three_years, best, extreme)
+
+
+def test_the_split_that_wins_a_quarter_loses_over_three_years(one_quarter: pd.DataFrame, three_years: pd.DataFrame) -> None:
+    quarter_best = float(one_quarter.mean().idxmax())
+    years_best = float(three_years.mean().idxmax())
+    assert years_best > quarter_best
+    activation_heavy = min(three_years.columns, key=lambda share: abs(share - quarter_best))
+    assert_beats(three_years, years_best, activation_heavy)
