@@ -2,8 +2,13 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/run.py           # full run, about 3-4 minutes on 2 cores
+    .venv/bin/python benchmarks/run.py           # full run, under 4 minutes on 2 quiet cores
     .venv/bin/python benchmarks/run.py --quick   # smoke run, about a minute (no 1M-lead runs)
+    .venv/bin/python benchmarks/run.py --update-docs --json benchmarks/results.json
+
+``--update-docs`` puts every table and the verdicts, as Markdown, between the results markers
+of ``docs/performance.md``; ``--markdown PATH`` writes the same block to a file; ``--json PATH``
+writes the raw numbers.
 
 For the default scenario with no structure and with each preset structure it prints
 
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import math
 import multiprocessing
 import os
@@ -45,6 +51,7 @@ from concurrent.futures import ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import simpy
@@ -53,8 +60,11 @@ from reference import ReferenceParams, run_reference
 
 import orgsim
 import orgsim.model
+from orgsim._io import atomic_write_text
 
 SEED = 1
+DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+DOC_START, DOC_END = "<!-- benchmark results: start -->", "<!-- benchmark results: end -->"
 # Issue 7's targets.
 TARGET_RATIO = 1.0  # orgsim time per lead / reference time per lead
 TARGET_FLAT = 1.10  # time per lead at 1M leads / at 10k
@@ -63,8 +73,9 @@ TARGET_SPEEDUP = 1.6  # 2-worker / 1-worker replication throughput
 TARGET_IMPORT_MS = 150.0  # import orgsim over import simpy, numpy
 # "Memory does not grow with the number of leads" (record_leads=False) is read as: the growth of
 # the peak per extra lead is below 16 bytes, less than one Python float (24 bytes) or one list
-# slot plus a small int, so nothing is kept per lead. What does grow is the per-period series
-# (one row of about 110 numbers per week, ~14 bytes per lead at the default lead rate).
+# slot plus a small int, so nothing is kept per lead. What does grow, with the horizon, is the
+# output: the per-period series (one row of about 90 numbers per week, ~3 bytes per lead at the
+# default lead rate, held as a snapshot array and as the DataFrame built from it).
 NO_GROWTH_BYTES = 16.0
 
 
@@ -94,24 +105,23 @@ def counting() -> Iterator[Count]:
     """Count the events SimPy schedules and the leads orgsim's models create, while inside."""
     count = Count()
     schedule = simpy.core.Environment.schedule
-    model_run = orgsim.model.Model.run
+    model_advance = orgsim.model.Model.advance  # the run and its warm-up both advance a Model
 
     def counted_schedule(env: simpy.Environment, event: simpy.Event, priority: int = simpy.core.NORMAL, delay: float = 0) -> None:
         count.events += 1
         schedule(env, event, priority, delay)
 
-    def counted_run(model: orgsim.model.Model) -> Any:
-        out = model_run(model)
+    def counted_advance(model: orgsim.model.Model) -> None:
+        model_advance(model)
         count.leads += model.counters.created
-        return out
 
     simpy.core.Environment.schedule = counted_schedule  # type: ignore[method-assign]
-    orgsim.model.Model.run = counted_run  # type: ignore[method-assign]
+    orgsim.model.Model.advance = counted_advance  # type: ignore[method-assign]
     try:
         yield count
     finally:
         simpy.core.Environment.schedule = schedule  # type: ignore[method-assign]
-        orgsim.model.Model.run = model_run  # type: ignore[method-assign]
+        orgsim.model.Model.advance = model_advance  # type: ignore[method-assign]
 
 
 @dataclass
@@ -143,7 +153,26 @@ def fmt_bytes(n: float) -> str:
     return f"{n / 2**20:.1f} MiB"
 
 
+#: Everything printed, as Markdown (for --markdown), and the raw numbers (for --json).
+MARKDOWN: list[str] = []
+DATA: dict[str, Any] = {}
+
+
+def note(text: str = "") -> None:
+    """Print a line and keep it for the Markdown report."""
+    print(text)
+    MARKDOWN.append(text)
+
+
 def print_table(header: list[str], rows: list[list[str]]) -> None:
+    MARKDOWN.extend(
+        [
+            "| " + " | ".join(header) + " |",
+            "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+            *("| " + " | ".join(row) + " |" for row in rows),
+            "",
+        ]
+    )
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
     line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True)))
     print(line)
@@ -155,6 +184,7 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
 
 def section(title: str) -> None:
     print(f"== {title} " + "=" * max(0, 96 - len(title)))
+    MARKDOWN.extend([f"#### {title}", ""])
 
 
 # -- the machine -----------------------------------------------------------------------------------
@@ -172,10 +202,26 @@ def describe_machine() -> None:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("orgsim", "simpy", "numpy", "pandas"))
-    print(f"machine: {cores} cores available ({os.cpu_count()} online), {model}, {platform.system()} {platform.release()}")
-    print(f"python {platform.python_version()} ({platform.python_implementation()}); {versions}")
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other jobs make timings noisy)")
-    print()
+    memory = "unknown"
+    try:
+        with open("/proc/meminfo") as meminfo:
+            memory = f"{int(meminfo.readline().split()[1]) / 2**20:.1f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    note(f"- machine: {cores} cores available ({os.cpu_count()} online), {model}, {memory}, {platform.system()} {platform.release()}")
+    note(f"- python {platform.python_version()} ({platform.python_implementation()}); {versions}")
+    note(f"- load average at start: {load} (other jobs on the machine make timings noisy)")
+    note()
+    DATA["machine"] = {
+        "cores": cores,
+        "cpu": model,
+        "memory": memory,
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": {name: metadata.version(name) for name in ("orgsim", "simpy", "numpy", "pandas")},
+        "load_average_start": os.getloadavg(),
+    }
 
 
 # -- 1. the reference and the paired ratio ---------------------------------------------------------
@@ -217,25 +263,35 @@ def reference_events_per_lead(params: ReferenceParams, horizon: float) -> float:
 def paired_ratios(
     scenario: orgsim.Scenario, profiles: dict[str, Profile], params: ReferenceParams, rounds: int
 ) -> tuple[list[float], dict[str, list[float]], dict[str, list[float]]]:
-    """Per round: the reference and every structure, in an order rotated each round."""
+    """Time per lead (CPU us) of the reference and of orgsim, measured in pairs.
+
+    Each round runs, for every structure in an order rotated each round, the reference and
+    orgsim back to back (which goes first alternates), with the round's seed; the ratio of a
+    pair is orgsim's time per lead over the reference's. Pairs a fraction of a second apart see
+    the same machine, so the ratio is steadier than either time when other jobs run."""
     horizon = scenario.horizon_days
-    names = ["reference", *structures()]
+    names = list(structures())
     ref_us: list[float] = []
-    org_us: dict[str, list[float]] = {name: [] for name in structures()}
-    ratios: dict[str, list[float]] = {name: [] for name in structures()}
+    org_us: dict[str, list[float]] = {name: [] for name in names}
+    ratios: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
         seed = SEED + r
-        round_us: dict[str, float] = {}
-        for name in names[r % len(names) :] + names[: r % len(names)]:
-            if name == "reference":
-                seconds, stats = cpu_timed(lambda seed=seed: run_reference(params, horizon, seed))
-                round_us[name] = 1e6 * seconds / stats.leads
+        for k, name in enumerate(names[r % len(names) :] + names[: r % len(names)]):
+
+            def reference(seed: int = seed) -> float:
+                seconds, stats = cpu_timed(lambda: run_reference(params, horizon, seed))
+                return 1e6 * seconds / stats.leads
+
+            def model(seed: int = seed, name: str = name) -> float:
+                return time_per_lead_us(scenario, structures()[name], horizon, profiles[name].warm_leads, seed)
+
+            if (r + k) % 2 == 0:
+                ref, org = reference(), model()
             else:
-                round_us[name] = time_per_lead_us(scenario, structures()[name], horizon, profiles[name].warm_leads, seed)
-        ref_us.append(round_us["reference"])
-        for name in org_us:
-            org_us[name].append(round_us[name])
-            ratios[name].append(round_us[name] / round_us["reference"])
+                org, ref = model(), reference()
+            ref_us.append(ref)
+            org_us[name].append(org)
+            ratios[name].append(org / ref)
     return ref_us, org_us, ratios
 
 
@@ -245,15 +301,20 @@ def paired_ratios(
 def scaling(
     scenario: orgsim.Scenario, profiles: dict[str, Profile], sizes: list[int], repeats: dict[int, int]
 ) -> dict[str, dict[int, float]]:
-    """Median time per lead (us) per structure and size."""
+    """Median time per lead (us) per structure and size.
+
+    The sizes take turns (10k, 100k, 1M, 10k, 100k, 10k, ...), so the small runs the large ones
+    are compared with are spread over the same stretch of time and see the same machine."""
     out: dict[str, dict[int, float]] = {}
     for name, structure in structures().items():
         profile = profiles[name]
-        out[name] = {}
-        for size in sizes:
-            horizon = horizon_for(size, profile.leads_per_day)
-            runs = [time_per_lead_us(scenario, structure, horizon, profile.warm_leads, SEED + k) for k in range(repeats[size])]
-            out[name][size] = statistics.median(runs)
+        runs: dict[int, list[float]] = {size: [] for size in sizes}
+        for k in range(max(repeats.values())):
+            for size in sizes:
+                if k < repeats[size]:
+                    horizon = horizon_for(size, profile.leads_per_day)
+                    runs[size].append(time_per_lead_us(scenario, structure, horizon, profile.warm_leads, SEED + k))
+        out[name] = {size: statistics.median(runs[size]) for size in sizes}
     return out
 
 
@@ -286,12 +347,20 @@ def memory(
     return out
 
 
+def series_bytes_per_lead(scenario: orgsim.Scenario, profile: Profile, leads: int) -> float:
+    """Bytes of the per-period series DataFrame of a run of about ``leads`` leads, per lead."""
+    result = orgsim.simulate(scenario, orgsim.presets.shared_leader(), seed=SEED, horizon_days=horizon_for(leads, profile.leads_per_day))
+    return int(result.series.memory_usage(deep=True).sum()) / result.totals["leads_created"]
+
+
 # -- 4. replications on worker processes -----------------------------------------------------------
 
 
 def warm_worker(seconds: float) -> int:
-    """Import orgsim and run a tiny simulation in a worker, so timed work excludes start-up."""
-    orgsim.simulate(orgsim.Scenario(), None, seed=0, horizon_days=7)
+    """Import orgsim and run tiny simulations in a worker, so timed work excludes start-up
+    (a structure's first run imports scipy.signal for the leader's planning, about a second)."""
+    for structure in structures().values():
+        orgsim.simulate(orgsim.Scenario(), structure, seed=0, horizon_days=7)
     time.sleep(seconds)
     return os.getpid()
 
@@ -365,11 +434,17 @@ def heaviest_imports(top: int) -> list[tuple[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="orgsim performance benchmarks (issue 7)")
     parser.add_argument("--quick", action="store_true", help="smaller runs, no 1M-lead runs (about a minute)")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the tables and verdicts as Markdown")
+    parser.add_argument("--json", metavar="PATH", help="also write the raw numbers as JSON")
+    parser.add_argument(
+        "--update-docs", action="store_true", help=f"replace the results block of {DOC.name} (between its marker comments) with this run's"
+    )
     args = parser.parse_args()
     quick = args.quick
     started = time.perf_counter()
     scenario = orgsim.Scenario()
     names = list(structures())
+    DATA["quick"] = quick
 
     section("machine")
     describe_machine()
@@ -380,15 +455,17 @@ def main() -> None:
     ref_events = reference_events_per_lead(params, scenario.horizon_days)
     rows = [[n, f"{p.leads_per_day:.1f}", str(p.warm_leads), f"{p.events_per_lead:.2f}"] for n, p in profiles.items()]
     rows.append(["reference (bare SimPy)", f"{params.leads_per_day:.1f}", "0", f"{ref_events:.2f}"])
-    print(
+    note(
         f"scenario: inbound.base_rate_per_day {scenario.inbound.base_rate_per_day:g}, sales.reps {scenario.sales.reps}, "
-        f"horizon {scenario.horizon_days:g} days, warm-up {scenario.deals.warm_start_days:g} days"
+        f"horizon {scenario.horizon_days:g} days, warm-up {scenario.deals.warm_start_days:g} days; "
+        f"reference: {params.leads_per_day:.2f} leads/day (orgsim's measured rate, structure none), {params.reps} reps"
     )
-    print(f"reference: {params.leads_per_day:.2f} leads/day (orgsim's measured rate, structure none), {params.reps} reps\n")
+    note()
     print_table(["structure", "leads/day", "warm-up leads", "events/lead"], rows)
+    DATA["events_per_lead"] = {n: p.events_per_lead for n, p in profiles.items()} | {"reference": ref_events}
 
     rounds = 5 if quick else 7
-    section(f"paired ratio to the bare-SimPy reference ({rounds} interleaved rounds, {scenario.horizon_days:g}-day runs)")
+    section(f"paired ratio to the bare-SimPy reference ({rounds} interleaved rounds, {scenario.horizon_days:g}-day runs, CPU time)")
     ref_us, org_us, ratios = paired_ratios(scenario, profiles, params, rounds)
     rows = [
         [
@@ -401,9 +478,10 @@ def main() -> None:
         for n in names
     ]
     print_table(["structure", "orgsim us/lead", "reference us/lead", "median ratio", "range"], rows)
+    DATA["paired"] = {"reference_us": ref_us, "orgsim_us": org_us, "ratios": ratios}
 
     sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
-    repeats = {10_000: 5, 100_000: 1 if quick else 3, 1_000_000: 1}
+    repeats = {10_000: 5, 100_000: 1 if quick else 2, 1_000_000: 1}
     largest = sizes[-1]
     section(f"time per lead by run size (CPU us per lead; median of {', '.join(str(repeats[s]) for s in sizes)} runs)")
     scale = scaling(scenario, profiles, sizes, repeats)
@@ -417,15 +495,30 @@ def main() -> None:
                 f"{1e6 / per[100_000]:,.0f}",
                 *(f"{per[s]:.2f}" for s in sizes),
                 f"{per[largest] / per[10_000]:.2f}",
+                f"{per[largest] / per[100_000]:.2f}" if largest != 100_000 else "-",
                 f"{profiles[n].events_per_lead:.2f}",
             ]
         )
     print_table(
-        ["structure", "leads/s/core (100k)", *(f"us/lead {label[s]}" for s in sizes), f"{label[largest]}/10k", "events/lead"],
+        [
+            "structure",
+            "leads/s/core (100k)",
+            *(f"us/lead {label[s]}" for s in sizes),
+            f"{label[largest]}/10k",
+            f"{label[largest]}/100k",
+            "events/lead (365 d)",
+        ],
         rows,
     )
+    note(
+        "A 10k-lead run (about 280 days) is mostly the model's transient: market stocks and the pipeline settle over the first "
+        "year or two, and in some structures the work per lead settles higher (e.g. sales_under_marketing: MQL share 22% in the "
+        "first 283 days, 24.6% in the long run, SimPy events per lead 0.82 and 0.92). 1M/100k compares steady states."
+    )
+    note()
+    DATA["scaling_us_per_lead"] = scale
 
-    small, large = (10_000, 40_000)
+    small, large = (20_000, 40_000) if quick else (20_000, 80_000)
     mem_names = ["shared_leader"] if quick else names
     section(f"peak memory (tracemalloc) at ~{small // 1000}k and ~{large // 1000}k leads; growth = extra bytes per extra lead")
     mem = memory(scenario, profiles, mem_names, small, large)
@@ -435,9 +528,16 @@ def main() -> None:
             peak_s, peak_l, growth = mem[n][record]
             rows.append([n, str(record), fmt_bytes(peak_s), fmt_bytes(peak_l), f"{growth:.1f}"])
     print_table(["structure", "record_leads", f"peak {small // 1000}k", f"peak {large // 1000}k", "bytes/lead"], rows)
+    series_bytes = series_bytes_per_lead(scenario, profiles["shared_leader"], large)
+    note(
+        f"The per-period series (one row per week) is the output that grows with the horizon: {series_bytes:.1f} bytes per lead "
+        "as a DataFrame, built from a snapshot array of about the same size."
+    )
+    note()
+    DATA["memory"] = {n: {str(r): mem[n][r] for r in (False, True)} for n in mem_names} | {"series_bytes_per_lead": series_bytes}
 
     replications, rep_rounds = (2, 1) if quick else (6, 2)
-    section(f"replication throughput: orgsim.compare, 5 structures x {replications} replications x 365 days, warm spawn pools")
+    section(f"replication throughput: orgsim.compare, 5 structures x {replications} replications x 365 days, warm spawn pools, wall time")
     throughput = replication_throughput(replications, 365.0, rep_rounds)
     rows = []
     for workers in (1, 2):
@@ -448,20 +548,21 @@ def main() -> None:
     per_round = [(runs2 / s2) / (runs1 / s1) for (s1, runs1), (s2, runs2) in zip(throughput[1], throughput[2], strict=True)]
     speedup = statistics.median(per_round)
     print_table(["pool", "runs/s per round", "median runs/s"], rows)
-    print(f"2-worker / 1-worker throughput: {speedup:.2f} (per round: {', '.join(f'{x:.2f}' for x in per_round)})\n")
+    note(f"2-worker / 1-worker throughput: {speedup:.2f} (per round: {', '.join(f'{x:.2f}' for x in per_round)})")
+    note()
+    DATA["replications"] = {"throughput": throughput, "speedup": speedup}
 
     import_repeats = 5 if quick else 9
     section(f"import time (fresh interpreters, {import_repeats} interleaved runs each, wall ms)")
     base, full = import_times(import_repeats)
     import_ms = 1000.0 * (statistics.median(full) - statistics.median(base))
-    print(f"import simpy, numpy:          median {1000 * statistics.median(base):.0f} ms")
-    print(f"import simpy, numpy, orgsim:  median {1000 * statistics.median(full):.0f} ms")
-    print(f"added by orgsim:              {import_ms:.0f} ms")
     heavy = heaviest_imports(6)
-    print(
-        "heaviest packages orgsim pulls in (summed self time, -X importtime, one run): " + ", ".join(f"{n} {ms:.0f} ms" for n, ms in heavy)
-    )
-    print()
+    note(f"- import simpy, numpy: median {1000 * statistics.median(base):.0f} ms")
+    note(f"- import simpy, numpy, orgsim: median {1000 * statistics.median(full):.0f} ms")
+    note(f"- added by orgsim: {import_ms:.0f} ms")
+    note("- packages orgsim adds, by summed self time (-X importtime, one run): " + ", ".join(f"{n} {ms:.0f} ms" for n, ms in heavy))
+    note()
+    DATA["import"] = {"base_s": base, "full_s": full, "added_ms": import_ms, "heaviest_ms": dict(heavy)}
 
     section("targets (issue 7)")
     worst_ratio_name = max(names, key=lambda n: statistics.median(ratios[n]))
@@ -474,41 +575,55 @@ def main() -> None:
     def verdict(ok: bool) -> str:
         return "PASS" if ok else "MISS"
 
-    rows = [
-        [
+    targets = [
+        (
             "time per lead / bare-SimPy reference",
             f"<= {TARGET_RATIO:.2f}",
             f"{worst_ratio:.2f} ({worst_ratio_name})",
-            verdict(worst_ratio <= TARGET_RATIO),
-        ],
-        [
+            worst_ratio <= TARGET_RATIO,
+        ),
+        (
             f"time per lead {label[largest]} / 10k leads" + (" (quick: no 1M runs)" if quick else ""),
             f"<= {TARGET_FLAT:.2f}",
             f"{worst_flat:.2f} ({worst_flat_name})",
-            verdict(worst_flat <= TARGET_FLAT),
-        ],
-        [
+            worst_flat <= TARGET_FLAT,
+        ),
+        (
             "memory growth, record_leads=False",
             f"< {NO_GROWTH_BYTES:.0f} B/lead",
             f"{worst_growth_off:.1f} B/lead",
-            verdict(worst_growth_off < NO_GROWTH_BYTES),
-        ],
-        [
+            worst_growth_off < NO_GROWTH_BYTES,
+        ),
+        (
             "memory growth, record_leads=True",
             f"<= {TARGET_LOG_BYTES:.0f} B/lead",
             f"{worst_growth_on:.1f} B/lead",
-            verdict(worst_growth_on <= TARGET_LOG_BYTES),
-        ],
-        ["2-worker / 1-worker throughput", f">= {TARGET_SPEEDUP:.1f}", f"{speedup:.2f}", verdict(speedup >= TARGET_SPEEDUP)],
-        [
-            "import orgsim over simpy + numpy",
-            f"<= {TARGET_IMPORT_MS:.0f} ms",
-            f"{import_ms:.0f} ms",
-            verdict(import_ms <= TARGET_IMPORT_MS),
-        ],
+            worst_growth_on <= TARGET_LOG_BYTES,
+        ),
+        ("2-worker / 1-worker throughput", f">= {TARGET_SPEEDUP:.1f}", f"{speedup:.2f}", speedup >= TARGET_SPEEDUP),
+        ("import orgsim over simpy + numpy", f"<= {TARGET_IMPORT_MS:.0f} ms", f"{import_ms:.0f} ms", import_ms <= TARGET_IMPORT_MS),
     ]
-    print_table(["target", "goal", "measured (worst structure)", "result"], rows)
-    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; total {time.perf_counter() - started:.0f} s wall")
+    print_table(["target", "goal", "measured (worst structure)", "result"], [[t, g, m, verdict(ok)] for t, g, m, ok in targets])
+    DATA["targets"] = {t: {"goal": g, "measured": m, "met": ok} for t, g, m, ok in targets}
+    total = time.perf_counter() - started
+    note(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; total {total:.0f} s wall")
+    DATA["total_wall_s"] = total
+
+    markdown = "\n".join(MARKDOWN) + "\n"
+    if args.markdown:
+        atomic_write_text(Path(args.markdown), markdown)
+    if args.json:
+        atomic_write_text(Path(args.json), json.dumps(DATA, indent=1, default=float) + "\n")
+    if args.update_docs:
+        update_docs(markdown)
+
+
+def update_docs(markdown: str) -> None:
+    """Put ``markdown`` between the results markers of docs/performance.md."""
+    text = DOC.read_text()
+    start, end = text.index(DOC_START) + len(DOC_START), text.index(DOC_END)
+    atomic_write_text(DOC, text[:start] + "\n" + markdown + text[end:])
+    print(f"updated {DOC}")
 
 
 if __name__ == "__main__":

@@ -122,23 +122,30 @@ class LatinHypercube:
 
     def points(self, scenario: Scenario | None = None) -> pd.DataFrame:
         """The sample as a DataFrame (one row per point); integer fields of ``scenario`` are rounded."""
-        scenario = Scenario() if scenario is None else scenario
-        data = scenario.to_dict()
-        lo = np.array([float(b[0]) for b in self.ranges.values()])
-        hi = np.array([float(b[1]) for b in self.ranges.values()])
-        values = lo + self.unit_sample() * (hi - lo)
-        columns: dict[str, list[Any]] = {}
-        for j, key in enumerate(self.ranges):
-            current = _lookup(data, key)
-            if isinstance(current, bool):
-                raise ValidationError(
-                    Problem(f"LatinHypercube.ranges[{key!r}]", self.ranges[key], "a numeric scenario field (this one is true/false)")
-                )
-            if isinstance(current, int):
-                columns[key] = [int(v) for v in np.rint(values[:, j])]
-            else:
-                columns[key] = [float(v) for v in values[:, j]]
-        return pd.DataFrame(columns, index=pd.RangeIndex(self.n, name="point"))
+        return scaled_points(self.ranges, self.unit_sample(), scenario, what="LatinHypercube.ranges")
+
+
+def scaled_points(
+    ranges: Mapping[str, tuple[float, float]], unit: np.ndarray, scenario: Scenario | None = None, *, what: str = "ranges"
+) -> pd.DataFrame:
+    """Points from a sample in the unit cube: ``low + u * (high - low)`` per column (one
+    column per key of ``ranges``, in order); integer fields of ``scenario`` are rounded to the
+    nearest integer. Used by :class:`LatinHypercube` and :mod:`orgsim.sensitivity`."""
+    scenario = Scenario() if scenario is None else scenario
+    data = scenario.to_dict()
+    lo = np.array([float(b[0]) for b in ranges.values()])
+    hi = np.array([float(b[1]) for b in ranges.values()])
+    values = lo + np.asarray(unit, dtype=float).reshape(-1, len(ranges)) * (hi - lo)
+    columns: dict[str, list[Any]] = {}
+    for j, key in enumerate(ranges):
+        current = _lookup(data, key)
+        if isinstance(current, bool):
+            raise ValidationError(Problem(f"{what}[{key!r}]", ranges[key], "a numeric scenario field (this one is true/false)"))
+        if isinstance(current, int):
+            columns[key] = [int(v) for v in np.rint(values[:, j])]
+        else:
+            columns[key] = [float(v) for v in values[:, j]]
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(values), name="point"))
 
 
 def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
@@ -489,6 +496,9 @@ def sweep(
 ) -> Experiment:
     """:func:`compare` at every point of a parameter grid or sample.
 
+    Arguments other than ``grid_or_samples`` are as in :func:`compare`. Every point uses the
+    same replication seeds (common random numbers across points as well as structures).
+
     Args:
         grid_or_samples: the points, each a set of scenario changes by dotted key:
 
@@ -496,9 +506,6 @@ def sweep(
               full factorial grid (6 points, the first key varying slowest);
             * ``LatinHypercube({"sales.reps": (5, 20)}, n=16, seed=0)``: Latin hypercube samples;
             * a pandas DataFrame (columns = dotted keys, one row per point) or a list of dicts.
-
-        Other arguments as in :func:`compare`. Every point uses the same replication seeds
-        (common random numbers across points as well as structures).
 
     Returns:
         an :class:`Experiment` with a ``point`` dimension; ``Experiment.points`` lists the points.

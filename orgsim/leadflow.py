@@ -15,6 +15,7 @@ Arrivals are drawn one day at a time, in batches from the named streams:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 
@@ -48,31 +49,72 @@ class Lead:
     )
 
 
+#: The rows of ``DayBatch.values``: arrival time, quality, readiness, then the downstream draws
+#: every candidate carries. A lead's record is one column, in the order of ``Lead``'s floats.
+ROWS: tuple[str, ...] = (
+    "time",
+    "quality",
+    "readiness",
+    "z_score",
+    "z_rescore",
+    "u_recycle",
+    "u_recycle_delay",
+    "u_ignore",
+    "follow_up_hours",
+    "u_contact",
+    "u_qualify",
+    "z_cycle",
+    "u_win",
+    "z_size",
+    "z_discount",
+)
+(
+    TIME,
+    QUALITY,
+    READINESS,
+    Z_SCORE,
+    Z_RESCORE,
+    U_RECYCLE,
+    U_RECYCLE_DELAY,
+    U_IGNORE,
+    FOLLOW_UP_HOURS,
+    U_CONTACT,
+    U_QUALIFY,
+    Z_CYCLE,
+    U_WIN,
+    Z_SIZE,
+    Z_DISCOUNT,
+) = range(len(ROWS))
+
+
 #: Batched per-candidate draws, each from its own stream so that a parameter feeding one
 #: distribution (a Beta's shape, a Gamma's shape) never shifts another's draws.
 @dataclass
 class DayBatch:
-    """All leads that arrive in one day, as arrays aligned by candidate."""
+    """All leads that arrive in one day: their source codes, and their floats as the rows of
+    one 2-D array (``values[U_WIN]`` is every lead's win draw, ``values[:, i]`` lead i's record).
 
-    times: np.ndarray
-    source: np.ndarray
-    quality: np.ndarray
-    readiness: np.ndarray
-    z_score: np.ndarray
-    z_rescore: np.ndarray
-    u_recycle: np.ndarray
-    u_recycle_delay: np.ndarray
-    u_ignore: np.ndarray
-    follow_up_hours: np.ndarray
-    u_contact: np.ndarray
-    u_qualify: np.ndarray
-    z_cycle: np.ndarray
-    u_win: np.ndarray
-    z_size: np.ndarray
-    z_discount: np.ndarray
+    One array rather than one per attribute so that selecting leads, or copying a few leads'
+    records into Python objects, is one numpy call: the number of numpy calls a day costs, not
+    the arithmetic, dominates the time per lead (issue 7 profile)."""
 
-    def select(self, mask: np.ndarray) -> DayBatch:
-        return DayBatch(**{name: value[mask] for name, value in self.__dict__.items()})
+    source: np.ndarray  # int8 source codes
+    values: np.ndarray  # shape (len(ROWS), n)
+
+    @property
+    def times(self) -> np.ndarray:
+        return self.values[TIME]
+
+    def select(self, keep: np.ndarray) -> DayBatch:
+        """The leads at ``keep`` (a boolean mask or indices)."""
+        return DayBatch(self.source[keep], self.values[:, keep])
+
+    def before(self, horizon: float) -> DayBatch:
+        """The leads arriving before ``horizon`` (all but on the last day of a run; times are sorted)."""
+        times = self.values[TIME]
+        if len(times) == 0 or times[-1] < horizon:
+            return self
+        return self.select(times < horizon)
 
 
 def beta_params(mean: float, concentration: float) -> tuple[float, float]:
@@ -106,34 +148,40 @@ class LeadSource:
         self.outbound_arrivals = streams["outbound_arrivals"]
         self.outbound_quality = streams["outbound_quality"]
         self.outbound_readiness = streams["outbound_readiness"]
+        self._code_arrays: dict[tuple[int, ...], np.ndarray] = {}
 
-    def _attributes(
-        self, n: int, times: np.ndarray, source: np.ndarray, quality: np.ndarray, readiness: np.ndarray, rng: np.random.Generator | None
-    ) -> DayBatch:
-        """Downstream draws per candidate. Outbound leads draw them from their own stream."""
+    def _attributes(self, v: np.ndarray, rng: np.random.Generator | None) -> None:
+        """Downstream draws per candidate, into the rows of ``v``. Outbound leads draw them from their own stream.
+
+        Draws fill the rows in place (``out=``: the same numbers as returning new arrays), in
+        the same order on each stream as always, so the draws keep their streams."""
         scoring = rng or self.scoring
         nurture = rng or self.nurture
         follow_up = rng or self.follow_up
         contact = rng or self.contact
         deal = rng or self.deal
-        return DayBatch(
-            times=times,
-            source=source,
-            quality=quality,
-            readiness=readiness,
-            z_score=scoring.standard_normal(n),
-            z_rescore=scoring.standard_normal(n),
-            u_recycle=nurture.random(n),
-            u_recycle_delay=nurture.random(n),
-            u_ignore=follow_up.random(n),
-            follow_up_hours=self.follow_up_time.gamma(self.follow_up_shape, self.follow_up_scale, n) if rng is None else np.zeros(n),
-            u_contact=contact.random(n),
-            u_qualify=contact.random(n),
-            z_cycle=deal.standard_normal(n),
-            u_win=deal.random(n),
-            z_size=deal.standard_normal(n),
-            z_discount=deal.standard_normal(n),
-        )
+        scoring.standard_normal(out=v[Z_SCORE])
+        scoring.standard_normal(out=v[Z_RESCORE])
+        nurture.random(out=v[U_RECYCLE])
+        nurture.random(out=v[U_RECYCLE_DELAY])
+        follow_up.random(out=v[U_IGNORE])
+        if rng is None:
+            v[FOLLOW_UP_HOURS] = self.follow_up_time.gamma(self.follow_up_shape, self.follow_up_scale, v.shape[1])
+        else:
+            v[FOLLOW_UP_HOURS] = 0.0
+        contact.random(out=v[U_CONTACT])
+        contact.random(out=v[U_QUALIFY])
+        deal.standard_normal(out=v[Z_CYCLE])
+        deal.random(out=v[U_WIN])
+        deal.standard_normal(out=v[Z_SIZE])
+        deal.standard_normal(out=v[Z_DISCOUNT])
+
+    def _codes(self, codes: tuple[int, ...]) -> np.ndarray:
+        """Source code of each rate band, then -1 for a rejected candidate (one array per run)."""
+        array = self._code_arrays.get(codes)
+        if array is None:
+            array = self._code_arrays[codes] = np.array([*codes, -1], dtype=np.int8)
+        return array
 
     def inbound_day(self, day: float, rates: tuple[tuple[int, float], ...], rate_bound: float) -> DayBatch:
         """Inbound leads arriving in ``[day, day + 1)``.
@@ -143,31 +191,42 @@ class LeadSource:
         candidates do not depend on the rates).
         """
         n = int(self.arrivals.poisson(rate_bound)) if rate_bound > 0 else 0
-        times = day + np.sort(self.arrivals.random(n))
-        u_accept = self.arrivals.random(n) * rate_bound
+        v = np.empty((len(ROWS), n))
+        times = v[TIME]
+        self.arrivals.random(out=times)
+        times.sort()
+        times += day
+        u_accept = self.arrivals.random(n)
+        u_accept *= rate_bound
         a, b = self.inbound_beta
-        quality = self.quality.beta(a, b, n)
+        v[QUALITY] = self.quality.beta(a, b, n)
         ca, cb = self.channel_beta
         channel_quality = self.channel_quality.beta(ca, cb, n)
         ra, rb = self.readiness_beta
-        readiness = self.readiness.beta(ra, rb, n)
-        cuts = np.cumsum([rate for _, rate in rates])
-        index = np.searchsorted(cuts, u_accept, side="right")
-        codes = np.array([code for code, _ in rates] + [-1], dtype=np.int8)
-        source = codes[index]
-        quality = np.where(source == CHANNEL, channel_quality, quality)
-        batch = self._attributes(n, times, source, quality, readiness, None)
-        return batch.select(index < len(rates))
+        v[READINESS] = self.readiness.beta(ra, rb, n)
+        # Thinning: which source's rate band each candidate's uniform falls in (none past the last).
+        cuts = np.array(list(accumulate(rate for _, rate in rates)))  # the same sums as np.cumsum
+        index = cuts.searchsorted(u_accept, side="right")
+        source = self._codes(tuple(code for code, _ in rates))[index]
+        if any(rate > 0 for code, rate in rates if code == CHANNEL):  # else no candidate is a channel lead
+            np.copyto(v[QUALITY], channel_quality, where=source == CHANNEL)
+        self._attributes(v, None)
+        return DayBatch(source, v).select(index < len(rates))
 
     def outbound_day(self, day: float, start: float, end: float, prospecting_rep_hours: float) -> DayBatch:
         """Outbound leads sourced in the working window ``[start, end)`` of ``day``."""
         rate = prospecting_rep_hours * self.scenario.sales.outbound_leads_per_prospecting_hour
         rng = self.outbound_arrivals
         n = int(rng.poisson(rate)) if rate > 0 else 0
-        times = start + np.sort(rng.random(n)) * (end - start)
+        v = np.empty((len(ROWS), n))
+        times = v[TIME]
+        rng.random(out=times)
+        times.sort()
+        times *= end - start
+        times += start
         a, b = self.outbound_beta
-        quality = self.outbound_quality.beta(a, b, n)
+        v[QUALITY] = self.outbound_quality.beta(a, b, n)
         ra, rb = self.readiness_beta
-        readiness = self.outbound_readiness.beta(ra, rb, n)
-        source = np.full(n, OUTBOUND, dtype=np.int8)
-        return self._attributes(n, times, source, quality, readiness, rng)
+        v[READINESS] = self.outbound_readiness.beta(ra, rb, n)
+        self._attributes(v, rng)
+        return DayBatch(np.full(n, OUTBOUND, dtype=np.int8), v)

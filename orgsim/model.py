@@ -3,13 +3,15 @@
 Lifecycle (after desmod): configure (a validated Scenario), build (:class:`Model`), run
 (:meth:`Model.run`), collect (:class:`~orgsim.results.RunResult`). The processes are
 
-* ``_leads``: draws each day's leads in batches and releases them at their arrival times
-  (one event per lead); scoring, nurture and hand-off are plain calls at arrival;
+* ``_leads``: one step per day: draws the day's leads in batches and decides, for all of
+  them at once, what happens at their arrival (scoring, nurture, hand-off, an outbound lead's
+  first touch; :meth:`Model._release`);
 * ``_shifts``: opens and closes the reps' working shifts (two events per working day);
 * ``_recorder``: snapshots the counters at every period boundary;
 
-plus one ``Timeout`` per follow-up (the desk, :mod:`orgsim.sales`), per opportunity close and
-per recycled nurture lead, each with a plain-call callback.
+plus one ``Timeout`` with a plain-call callback per MQL's arrival at the follow-up queue,
+per follow-up (the desk, :mod:`orgsim.sales`), per opportunity close and per recycled nurture
+lead. A lead that starts none of these (most leads) costs no event (issue 7: docs/performance.md).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from orgsim.calendar import WorkCalendar
 from orgsim.config import STOCKS, Scenario
 from orgsim.decay import DecayCurve
 from orgsim.leadership import Structure
-from orgsim.leadflow import DayBatch, Lead, LeadSource
+from orgsim.leadflow import QUALITY, READINESS, U_CONTACT, U_IGNORE, U_QUALIFY, U_RECYCLE, Z_SCORE, DayBatch, Lead, LeadSource
 from orgsim.management import (
     Escalation,
     LeaderAllocation,
@@ -47,7 +49,6 @@ from orgsim.recorder import (
     LOST,
     NURTURE,
     OPEN,
-    OUTBOUND,
     UNFOLLOWED,
     WON,
     Counters,
@@ -58,6 +59,7 @@ from orgsim.sales import FollowUpDesk, logistic, logit
 from orgsim.streams import Seed, Streams
 
 _SOURCE_COUNTER = {0: "leads_inbound", 1: "leads_campaign", 2: "leads_outbound", 3: "leads_channel"}
+SCORE = Z_SCORE  # a batch's score noise row holds the score once the batch is scored (Model._score)
 
 
 class Model:
@@ -160,6 +162,7 @@ class Model:
         self.effect: dict[str, float] = {}
         self._kind_names = [k.name for k in scenario.marketing.kinds]
         self._long_kinds = [k.name for k in scenario.marketing.kinds if k.term == "long"]  # a list: sum order is fixed
+        self._short_kinds = [k.name for k in scenario.marketing.kinds if k.term == "short"]
 
         # Constants of the hot path, read once.
         self._mql_threshold = leads.mql_threshold
@@ -168,7 +171,8 @@ class Model:
         self._qualify_curve = DecayCurve(sales.qualify_decay) if mech.response_decay else None
         self._sla_days = sales.sla_hours / 24.0
 
-        expected = self.horizon_days * (self.inbound_rate_bound + self._outbound_rate_bound()) * 1.1
+        # A first guess of the log's rows (inbound at its base rate); it grows by a quarter when full.
+        expected = self.horizon_days * scenario.inbound.base_rate_per_day
         self.log: LeadLog | None = LeadLog(int(expected) + 1024) if record_leads else None
         self.desk = FollowUpDesk(self.env, self._touch, self._follow_up_reps(), on_duty=self.calendar.always_on)
         self.counters.follow_up_reps = self.desk.servers
@@ -176,7 +180,10 @@ class Model:
         self._cost_rate_per_day = 0.0
         self._set_cost_rate()
         self._cost_accrued_to = 0.0
-        self._snapshots: list[list[float]] = []
+        # One row of counters per period end, in a preallocated array (a list of lists of Python
+        # floats would cost four times the memory; issue 7 asks for memory flat in the leads).
+        self._snapshots: np.ndarray | None = None
+        self._n_snapshots = 0
         self._boundaries: list[float] = [0.0]
 
     # -- capacity --------------------------------------------------------------------------
@@ -231,14 +238,14 @@ class Model:
                 self.trust.observe_day(c.mql_follow_ups - self._seen_follow_ups, c.mql_qualified - self._seen_qualified)
             self._seen_follow_ups, self._seen_qualified = self.counters.mql_follow_ups, self.counters.mql_qualified
             rates = self._update_effects()
-            batch = self.source.inbound_day(float(day), rates, self.inbound_rate_bound)
+            inbound = self.source.inbound_day(float(day), rates, self.inbound_rate_bound)
+            outbound = None
             if calendar.is_workday(day) and self.prospecting_share > 0:
                 start = day + calendar.start_fraction
                 end = day + calendar.end_fraction
                 prospecting_hours = (self.scenario.sales.reps - self.desk.servers) * calendar.hours_per_workday
                 outbound = self.source.outbound_day(float(day), start, end, prospecting_hours)
-                batch = _merge(batch, outbound)
-            yield from self._release(batch, horizon)
+            self._release(inbound, outbound, horizon)
 
     def _update_effects(self) -> tuple[tuple[int, float], ...]:
         """Today's effects of the market stocks (0 where switched off) and inbound rates by source."""
@@ -322,18 +329,198 @@ class Model:
                 c.discount_target = self.discount_mean + self._pressure_discount
             quarter += 1
 
-    def _release(self, batch: DayBatch, horizon: float) -> Generator[simpy.Event, Any, None]:
-        """Create each lead of the day's batch at its arrival time."""
-        env = self.env
-        columns = {name: value.tolist() for name, value in batch.__dict__.items()}
-        times = columns["times"]
-        arrive = self._arrive
-        for i, t in enumerate(times):
-            if t >= horizon:
-                return
-            if t > env.now:
-                yield Timeout(env, t - env.now)
-            arrive(columns, i)
+    def _release(self, inbound: DayBatch, outbound: DayBatch | None, horizon: float) -> None:
+        """Create the day's leads.
+
+        What happens to a lead at its arrival (scoring, the MQL threshold, whether sales ignores
+        it, whether nurture recycles it, an outbound lead's first touch) depends only on the
+        lead's own draws and on constants fixed for the day by :meth:`_update_effects`. So it is
+        decided here for the whole day at once with numpy (the same float operations as for one
+        lead at a time, so the same bits), and counted and logged at the start of the day: the
+        counters are read only at day boundaries (period snapshots, the next day's effects).
+        Only leads that start something in time become ``Lead`` objects: a recycled lead's
+        return and a qualified outbound lead's close are scheduled now, and so is an MQL's
+        arrival, when it joins the follow-up queue (a plain callback, no process). The other
+        leads (most of them: nurtured for good, ignored by sales, disqualified at the first
+        touch) cost no event and no object.
+
+        Events are scheduled ahead for the instant they would get if scheduled at the lead's
+        arrival: ``now + (T - now) == T`` in floating point for ``0 <= now <= T``. Only the
+        order of events at exactly the same instant could differ, and arrival times are
+        continuous draws.
+        """
+        inbound = inbound.before(horizon)
+        outbound = outbound.before(horizon) if outbound is not None else None
+        rows_in = rows_out = None
+        if self.log is not None:
+            rows_in, rows_out = self._log_rows(inbound, outbound)
+        if outbound is not None and len(outbound.times):
+            self._outbound_arrivals(outbound, rows_out)
+        self._inbound_arrivals(inbound, rows_in)
+
+    def _queue_mql(self, event: simpy.Event) -> None:
+        """An MQL arrives and joins the follow-up queue."""
+        lead: Lead = event.value
+        lead.queued_at = lead.arrived_at
+        self.desk.submit(lead)
+
+    def _log_rows(self, inbound: DayBatch, outbound: DayBatch | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Lead-log rows (lead ids) for the day's leads, numbered in arrival order."""
+        n_in = len(inbound.times)
+        n_out = len(outbound.times) if outbound is not None else 0
+        first = self.log.new_rows(n_in + n_out)  # type: ignore[union-attr]
+        if n_out == 0:
+            return np.arange(first, first + n_in), None
+        order = np.argsort(np.concatenate([inbound.times, outbound.times]), kind="stable")  # type: ignore[union-attr]
+        rows = np.empty(n_in + n_out, dtype=np.int64)
+        rows[order] = np.arange(first, first + n_in + n_out)
+        return rows[:n_in], rows[n_in:]
+
+    def _inbound_arrivals(self, b: DayBatch, rows: np.ndarray | None) -> None:
+        """Score the day's inbound leads; schedule the arrivals of MQLs and the returns of recycled leads."""
+        n = len(b.times)
+        if n == 0:
+            return
+        c, log = self.counters, self.log
+        v = b.values
+        self._score(v, self._readiness_lift)
+        quality, readiness, score = v[QUALITY], v[READINESS], v[SCORE]
+        mql = score >= self._mql_threshold
+        unfollowed = mql & (v[U_IGNORE] < self.ignore_share)
+        queued = mql ^ unfollowed  # unfollowed leads are MQLs
+        nurtured = ~mql
+        recycled = nurtured & (v[U_RECYCLE] < self._recycle_share)
+        n_mql, n_unfollowed, n_recycled = int(np.count_nonzero(mql)), int(np.count_nonzero(unfollowed)), int(np.count_nonzero(recycled))
+        self._count_sources(b.source, n)
+        c.mqls += n_mql
+        c.unfollowed += n_unfollowed
+        c.sla_missed += n_unfollowed
+        c.queued += n_mql - n_unfollowed
+        c.nurtured += n - n_mql
+        c.waiting_nurture += n_recycled
+        c.final_nurture += n - n_mql - n_recycled
+        if log is not None:
+            log.source[rows] = b.source
+            log.quality[rows] = quality
+            log.readiness[rows] = readiness
+            log.score[rows] = score
+            log.arrived_at[rows] = b.times
+            log.mql[rows] = mql
+            log.queued_at[rows[queued]] = b.times[queued]  # type: ignore[index]
+            log.outcome[rows[nurtured]] = NURTURE  # type: ignore[index]
+            log.outcome[rows[unfollowed]] = UNFOLLOWED  # type: ignore[index]
+        if n_recycled == 0 and n_mql == n_unfollowed:
+            return
+        index = np.flatnonzero(queued | recycled)
+        leads = self.scenario.leads
+        recycle_min, recycle_span = leads.nurture_min_days, leads.nurture_max_days - leads.nurture_min_days
+        env, now = self.env, self.env.now
+        for lead, returns in zip(self._new_leads(b, index, rows), recycled[index].tolist(), strict=True):
+            if returns:  # nurtured, back for scoring after the nurture delay
+                returns_at = lead.arrived_at + (recycle_min + lead.recycle_days * recycle_span)
+                event = Timeout(env, returns_at - now, value=lead)
+                event.callbacks.append(self._recycle)
+            else:  # an MQL: joins the follow-up queue at its arrival
+                event = Timeout(env, lead.arrived_at - now, value=lead)
+                event.callbacks.append(self._queue_mql)
+
+    def _outbound_arrivals(self, b: DayBatch, rows: np.ndarray | None) -> None:
+        """The day's rep-sourced leads, touched at once by the rep who found them (no response delay)."""
+        n = len(b.times)
+        c, log = self.counters, self.log
+        v = b.values
+        self._score(v, None)
+        quality, readiness, score = v[QUALITY], v[READINESS], v[SCORE]
+        sales = self.scenario.sales
+        qualify_p = np.minimum(
+            sales.qualify_intercept + sales.qualify_quality_weight * quality + sales.qualify_readiness_weight * readiness, 1.0
+        )
+        contacted = v[U_CONTACT] < self._contact_p
+        qualified = contacted & (v[U_QUALIFY] < qualify_p)
+        n_qualified = int(np.count_nonzero(qualified))
+        c.created += n
+        c.leads_outbound += n
+        c.contacted += int(np.count_nonzero(contacted))
+        c.disqualified += n - n_qualified
+        c.opportunities += n_qualified
+        c.open_opportunities += n_qualified
+        if self._crm_on:
+            for _ in range(n):  # one addition per touch, as when touched one by one (the same bits)
+                self.crm_logged += self._crm_discipline
+        if log is not None:
+            log.source[rows] = b.source
+            log.quality[rows] = quality
+            log.readiness[rows] = readiness
+            log.score[rows] = score
+            log.arrived_at[rows] = b.times
+            log.first_touch_at[rows] = b.times
+            log.contacted[rows] = contacted
+            log.qualified[rows] = qualified
+            log.opportunity_at[rows[qualified]] = b.times[qualified]  # type: ignore[index]
+            log.outcome[rows[~qualified]] = LOST  # type: ignore[index]
+        if n_qualified:
+            for lead in self._new_leads(b, np.flatnonzero(qualified), rows):
+                t = lead.arrived_at
+                self._open_opportunity(lead, t, t, now=t)
+
+    def _count_sources(self, source: np.ndarray, n: int) -> None:
+        c = self.counters
+        c.created += n
+        for code, count in enumerate(np.bincount(source, minlength=len(_SOURCE_COUNTER)).tolist()):
+            if count:
+                name = _SOURCE_COUNTER[code]
+                setattr(c, name, getattr(c, name) + count)
+
+    def _score(self, v: np.ndarray, readiness_lift: float | None) -> None:
+        """Today's quality, readiness (``None``: no lift, outbound) and score, in place in the rows of ``v``.
+
+        The bits are those of ``q + lift * (1 - q)`` and ``q + sd * z`` (IEEE products and sums
+        are commutative); in place, the day's batch costs no temporary arrays per attribute."""
+        q = v[QUALITY]
+        gap = 1.0 - q
+        gap *= self._quality_lift
+        q += gap
+        if readiness_lift is not None:
+            r = v[READINESS]
+            gap = 1.0 - r
+            gap *= readiness_lift
+            r += gap
+        s = v[SCORE]
+        s *= self._noise_sd
+        s += q
+
+    @staticmethod
+    def _new_leads(b: DayBatch, index: np.ndarray, rows: np.ndarray | None) -> list[Lead]:
+        """``Lead`` objects for the (scored) batch's leads at ``index``, with their floats as plain floats."""
+        # One fancy index and one tolist for all of a lead's floats (its column of the batch),
+        # rather than a numpy call per attribute: the calls, not the arithmetic, cost the time.
+        floats = b.values[:, index].T.tolist()
+        sources = b.source[index].tolist()
+        row_ids = rows[index].tolist() if rows is not None else [0] * len(index)
+        out = []
+        for values, source, row in zip(floats, sources, row_ids, strict=True):
+            lead = Lead()
+            lead.source, lead.row = source, row
+            (
+                lead.arrived_at,
+                lead.quality,
+                lead.readiness,
+                lead.score,
+                lead.z_rescore,
+                lead.u_recycle,
+                lead.recycle_days,
+                lead.u_ignore,
+                hours,
+                lead.u_contact,
+                lead.u_qualify,
+                lead.z_cycle,
+                lead.u_win,
+                lead.z_size,
+                lead.z_discount,
+            ) = values
+            lead.follow_up_days = hours / 24.0
+            out.append(lead)
+        return out
 
     def _shifts(self) -> Generator[simpy.Event, Any, None]:
         env, desk = self.env, self.desk
@@ -360,51 +547,16 @@ class Model:
         c.follow_up_reps = self.desk.servers
         effort = self.marketing.effort
         long_effort = sum(effort[k] for k in self._long_kinds)
-        flows = [*c.flows(), *(effort[k] for k in self._kind_names), sum(effort.values()) - long_effort, long_effort]
+        flows = [*c.flows(), *(effort[k] for k in self._kind_names), sum(effort[k] for k in self._short_kinds), long_effort]
         levels = [*c.levels(), *(self.stocks.level[s] for s in STOCKS), *(self.stocks.saturation[s] for s in STOCKS)]
-        self._snapshots.append(flows + levels)
+        row = flows + levels
+        if self._snapshots is None:
+            self._snapshots = np.empty((math.ceil(self.horizon_days / self.scenario.period_days) + 1, len(row)))
+        self._snapshots[self._n_snapshots] = row
+        self._n_snapshots += 1
         self._boundaries.append(self.env.now)
 
     # -- the lead's path (plain calls on the hot path) -------------------------------------
-    def _arrive(self, columns: dict[str, list], i: int) -> None:
-        c = self.counters
-        c.created += 1
-        source = columns["source"][i]
-        setattr(c, _SOURCE_COUNTER[source], getattr(c, _SOURCE_COUNTER[source]) + 1)
-        lead = Lead()
-        lead.source = source
-        quality = columns["quality"][i]
-        lead.quality = quality + self._quality_lift * (1.0 - quality)
-        readiness = columns["readiness"][i]
-        lead.readiness = readiness if source == OUTBOUND else readiness + self._readiness_lift * (1.0 - readiness)
-        lead.arrived_at = self.env.now
-        lead.z_rescore = columns["z_rescore"][i]
-        lead.u_recycle = columns["u_recycle"][i]
-        lead.recycle_days = columns["u_recycle_delay"][i]
-        lead.u_ignore = columns["u_ignore"][i]
-        lead.follow_up_days = columns["follow_up_hours"][i] / 24.0
-        lead.u_contact = columns["u_contact"][i]
-        lead.u_qualify = columns["u_qualify"][i]
-        lead.z_cycle = columns["z_cycle"][i]
-        lead.u_win = columns["u_win"][i]
-        lead.z_size = columns["z_size"][i]
-        lead.z_discount = columns["z_discount"][i]
-        lead.score = lead.quality + self._noise_sd * columns["z_score"][i]
-        log = self.log
-        if log is not None:
-            row = lead.row = log.new_row()
-            log.source[row] = source
-            log.quality[row] = lead.quality
-            log.readiness[row] = lead.readiness
-            log.score[row] = lead.score
-            log.arrived_at[row] = lead.arrived_at
-        if source == OUTBOUND:
-            self._outbound_touch(lead)
-        elif lead.score >= self._mql_threshold:
-            self._hand_off(lead)
-        else:
-            self._nurture(lead, first_time=True)
-
     def _nurture(self, lead: Lead, first_time: bool) -> None:
         c = self.counters
         c.nurtured += 1
@@ -479,11 +631,6 @@ class Model:
             c.mql_qualified += 1
         return lead.follow_up_days
 
-    def _outbound_touch(self, lead: Lead) -> None:
-        """A rep-sourced lead is touched at once by the rep who found it (no response delay)."""
-        now = self.env.now
-        self._qualify(lead, now, self._contact_p, self._qualify_probability(lead), now)
-
     def _qualify_probability(self, lead: Lead) -> float:
         sales = self.scenario.sales
         p = sales.qualify_intercept + sales.qualify_quality_weight * lead.quality + sales.qualify_readiness_weight * lead.readiness
@@ -511,18 +658,29 @@ class Model:
             return False
         c.opportunities += 1
         c.open_opportunities += 1
+        if log is not None:
+            log.opportunity_at[lead.row] = done_at
+        self._open_opportunity(lead, touched_at, done_at)
+        return True
+
+    def _open_opportunity(self, lead: Lead, touched_at: float, done_at: float, now: float | None = None) -> None:
+        """Schedule the close of a qualified lead's opportunity (counted and logged by the caller).
+
+        ``now``: the time of the touch, when it is later than the current time (see :meth:`_release`)."""
         deals = self.scenario.deals
         readiness_factor = (1.0 - deals.readiness_cycle_effect * lead.readiness) / (
             1.0 - deals.readiness_cycle_effect * self.scenario.leads.readiness_mean
         )
         cycle = deals.cycle_days_median * math.exp(deals.cycle_sigma * lead.z_cycle) * readiness_factor
-        if log is not None:
-            log.opportunity_at[lead.row] = done_at
-        event = Timeout(self.env, done_at - touched_at + cycle, value=lead)
+        delay = done_at - touched_at + cycle
+        if now is None:
+            now = self.env.now
+            event = Timeout(self.env, delay, value=lead)
+        else:  # the instant a Timeout made at ``now`` would fire
+            event = Timeout(self.env, (now + delay) - self.env.now, value=lead)
         event.callbacks.append(self._close)
         if self._pipeline is not None:
-            self._pipeline[id(lead)] = (lead, self.env.now + done_at - touched_at + cycle, touched_at, done_at)
-        return True
+            self._pipeline[id(lead)] = (lead, now + done_at - touched_at + cycle, touched_at, done_at)
 
     def _close(self, event: simpy.Event) -> None:
         lead: Lead = event.value
@@ -596,8 +754,8 @@ class Model:
             event.callbacks.append(self._close)
 
     # -- running ---------------------------------------------------------------------------
-    def run(self) -> tuple[Any, dict[str, float], Any]:
-        """Run to the horizon; return (series, totals, leads or None)."""
+    def advance(self) -> None:
+        """Run to the horizon without collecting results (a warm-up run needs only its pipeline)."""
         env = self.env
         env.process(self._recorder())
         env.process(self._planning())
@@ -610,9 +768,13 @@ class Model:
         env.process(self._leads())
         env.run(until=self.horizon_days)
         self._snapshot()
+
+    def run(self) -> tuple[Any, dict[str, float], Any]:
+        """Run to the horizon; return (series, totals, leads or None)."""
+        self.advance()
         flow_names = [*FLOW_COUNTERS, *(f"effort_{k}_days" for k in self._kind_names), "effort_short_days", "effort_long_days"]
         level_names = [*LEVEL_COUNTERS, *(f"{s}_stock" for s in STOCKS), *(f"{s}_effect" for s in STOCKS)]
-        series = build_series(self._snapshots, self._boundaries, flow_names, level_names)
+        series = build_series(self._snapshots[: self._n_snapshots], self._boundaries, flow_names, level_names)  # type: ignore[index]
         margin = self.scenario.costs.gross_margin
         series["profit_usd"] = series["bookings_usd"] * margin - series["costs_usd"]
         totals = self._totals(series, flow_names, level_names)
@@ -651,10 +813,3 @@ class Model:
         # already counted as open opportunities or lost; "open" is the queue and open deals.
         totals["outcome_open"] = float(len(self.desk.queue) + c.open_opportunities - c.carried_open)
         return totals
-
-
-def _merge(a: DayBatch, b: DayBatch) -> DayBatch:
-    """Two batches of one day as one, in arrival order (stable for ties)."""
-    merged = {name: np.concatenate([getattr(a, name), getattr(b, name)]) for name in a.__dict__}
-    order = np.argsort(merged["times"], kind="stable")
-    return DayBatch(**{name: value[order] for name, value in merged.items()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from importlib import metadata
 from typing import Any
@@ -16,15 +17,22 @@ from orgsim.results import RunResult
 from orgsim.streams import Seed, as_seed_sequence
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of orgsim and the libraries that determine its results."""
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    # Reading the installed packages' metadata takes about as long as simulating 200 leads, and
+    # the versions do not change while a process runs, so they are read once (issue 7 profile).
     versions = {"python": platform.python_version()}
     for name in ("orgsim", "simpy", "numpy", "pandas"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "unknown"
-    return versions
+    return tuple(versions.items())
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of orgsim and the libraries that determine its results."""
+    return dict(_versions())
 
 
 def seed_record(seed: Seed) -> dict[str, Any]:
@@ -77,7 +85,7 @@ def simulate(
         # Spin-up: the scenario's base behaviour (no structure) fills the pipeline, from its
         # own family of streams, so every structure starts from the same open deals.
         warm = Model(scenario, None, seed=seed_ss, horizon_days=warm_days, stream_prefix="warmup/")
-        warm.run()
+        warm.advance()  # its results are not needed, only its open pipeline
         model.carry_in(warm.open_pipeline(), warm_days)
     series, totals, leads = model.run()
     meta = {

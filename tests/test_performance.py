@@ -1,0 +1,53 @@
+"""Guards for the structure behind docs/performance.md (issue 7). Nothing here measures time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+import orgsim
+from orgsim.recorder import OUTCOMES, LeadLog
+
+
+def test_importing_orgsim_does_not_import_pandas_scipy_or_pyarrow() -> None:
+    """`import orgsim` stays light: the heavy libraries load when a run or an experiment needs them."""
+    code = "import sys, orgsim; print(sorted(m for m in ('pandas', 'scipy', 'pyarrow', 'matplotlib') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_the_lazily_loaded_names_are_the_same_objects_as_in_their_modules() -> None:
+    from orgsim import experiment, uncertainty
+
+    assert orgsim.compare is experiment.compare
+    assert orgsim.Experiment is experiment.Experiment
+    assert orgsim.Uncertain is uncertainty.Uncertain
+    assert orgsim.sensitivity.__name__ == "orgsim.sensitivity"
+
+
+def test_the_lead_log_keeps_every_row_when_it_grows_past_its_first_guess() -> None:
+    log = LeadLog(expected_rows=10)  # at least 1024 rows; 3000 rows need two growths
+    first = log.new_rows(2000)
+    log.arrived_at[first : first + 2000] = np.arange(2000.0)
+    row = log.new_row()
+    log.arrived_at[row] = -1.0
+    more = log.new_rows(999)
+    log.outcome[more : more + 999] = OUTCOMES.index("won")
+    frame = log.to_frame()
+    assert len(frame) == 3000
+    assert frame["arrived_at"].iloc[:2000].tolist() == list(np.arange(2000.0))
+    assert frame["arrived_at"].iloc[2000] == -1.0
+    assert frame["arrived_at"].iloc[2001:].isna().all()  # rows never written keep their empty value
+    assert (frame["outcome"].iloc[2001:] == "won").all() and (frame["outcome"].iloc[:2001] == "open").all()
+    assert frame["lead_id"].tolist() == list(range(3000))
+
+
+def test_a_run_with_the_lead_log_logs_each_lead_once_in_arrival_order() -> None:
+    result = orgsim.simulate(orgsim.Scenario(), orgsim.presets.shared_leader(), seed=4, horizon_days=60, record_leads=True)
+    leads = result.leads
+    own = leads[leads["arrived_at"] >= 0]  # deals carried in from the warm-up have negative times
+    assert len(own) == result.totals["leads_created"]
+    assert own["arrived_at"].is_monotonic_increasing
+    assert (own["source"] == "outbound").any() and (own["source"] == "inbound").any()
