@@ -59,6 +59,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.structure is not None and args.structure not in structures:
         raise ValidationError_for("--structure", args.structure, f"one of {', '.join(structures)}")
     structure = structures[args.structure] if args.structure else None
+    if args.leads_csv is not None and Path(args.leads_csv).is_dir():
+        raise ValidationError_for("--leads-csv", args.leads_csv, "a file path to write the lead log to, not a folder")
     result = simulate(scenario, structure, seed=args.seed, horizon_days=args.horizon_days, record_leads=args.leads_csv is not None)
     label = args.structure or "no structure"
     print(f"orgsim run: scenario {scenario.name!r}, {label}, seed {args.seed}, {result.meta['horizon_days']:g} days")
@@ -115,6 +117,14 @@ def _executor_arg(workers: int | None) -> object:
     if workers < 1:
         raise ValidationError_for("--workers", workers, "an integer >= 1 (1 runs in this process)")
     return "serial" if workers == 1 else workers
+
+
+def _out_arg(out: str, option: str = "--out") -> Path:
+    """The output folder, refused before simulating if it is an existing file."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise ValidationError_for(option, out, "a folder (new or existing), not a file")
+    return path
 
 
 def _cell(mean: float, half: float, fmt: str) -> str:
@@ -226,6 +236,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenario = _load_scenario(args.scenario)
     structures = _structures_arg(args.structures, args.structure_file)
     executor = _executor_arg(args.workers)
+    out = _out_arg(args.out)
     baseline = args.baseline or next(iter(structures))
     if baseline not in structures:
         raise ValidationError_for("--baseline", baseline, f"one of the compared structures: {', '.join(structures)}")
@@ -248,7 +259,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(compare_table(experiment, baseline))
     if experiment.n_failed:
         print(f"\n{experiment.n_failed} replication(s) failed; their tracebacks are in Experiment.failures / the store")
-    out = Path(args.out)
     written = write_results(experiment, out, baseline)
     print(f"\nwrote {len(written)} files into {out}/ (figures in {out / 'figures'}/)")
     return 0
@@ -282,6 +292,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     scenario = _load_scenario(args.scenario)
     structures = _structures_arg(args.structures, args.structure_file)
+    out = _out_arg(args.out)
     if bool(args.param) == bool(args.range):
         raise ValidationError_for("--param/--range", None, "either --param KEY=V1,V2,... (a grid) or --range KEY=LOW:HIGH with --samples N")
     points: Any
@@ -321,7 +332,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             float_format="{:,.0f}".format
         )
     )
-    out = Path(args.out)
     from orgsim._io import atomic_write
 
     for name, frame, kwargs in (
@@ -332,6 +342,161 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         atomic_write(out / name, lambda tmp, f=frame, k=kwargs: f.to_csv(tmp, **k))
     print(f"\nwrote points.csv, summary.csv and totals.csv into {out}/")
     return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Global sensitivity analysis of uncertain scenario parameters, and which structure wins where.
+
+    Declare the uncertain parameters with --param KEY=LOW:HIGH (repeatable), with --uncertain
+    FILE (a TOML file with an [uncertain] table: "sales.reps" = [5, 20]), or in the scenario
+    file's own [uncertain] table. Then:
+
+      --method morris   screening: mu* (importance) and sigma (non-linearity, interactions)
+                        per parameter; --samples trajectories (default 10), runs = samples x (D+1)
+                        points x structures x replications
+      --method sobol    variance shares S1 (alone) and ST (with interactions); --samples N, a
+                        power of two (default 64), runs = N x (D+2) points x structures x replications
+      --method winners  the best structure at --samples Latin hypercube points (default 32),
+                        P(best) per structure and the share best per bin of --by PARAM (one or
+                        two), optionally at several --at-days of the same runs
+
+    Outputs are each structure's --metric (totals averaged over replications) and, for two or
+    more structures, the paired difference first minus second (or --difference A B). Prints the
+    indices and writes indices.csv, design.csv, outputs.csv and figures/*.png into --out.
+    Example: orgsim sensitivity --method morris --param sales.reps=5:20
+    --param deals.cycle_days_median=30:120 --structures shared_leader siloed --horizon-days 365
+    """
+    import io
+
+    import pandas as pd
+
+    from orgsim import sensitivity
+    from orgsim._io import atomic_write, atomic_write_bytes
+    from orgsim.uncertainty import Uncertainties
+
+    scenario = _load_scenario(args.scenario)
+    structures = _structures_arg(args.structures, args.structure_file)
+    out = _out_arg(args.out)
+    executor = _executor_arg(args.workers)
+    if args.param and args.uncertain:
+        raise ValidationError_for("--param/--uncertain", None, "one of --param KEY=LOW:HIGH (repeatable) or --uncertain FILE")
+    if args.param:
+        ranges: dict[str, tuple[float, float]] = {}
+        for item in args.param:
+            key, sep, bounds = item.partition("=")
+            low, colon, high = bounds.partition(":")
+            try:
+                ranges[key.strip()] = (float(low), float(high))
+            except ValueError:
+                raise ValidationError_for("--param", item, "KEY=LOW:HIGH such as sales.reps=5:20") from None
+            if not sep or not colon:
+                raise ValidationError_for("--param", item, "KEY=LOW:HIGH such as sales.reps=5:20")
+        uncertain = Uncertainties(ranges)
+    elif args.uncertain:
+        uncertain = Uncertainties.from_toml(args.uncertain)
+    elif args.scenario and Uncertainties.in_toml(args.scenario):
+        uncertain = Uncertainties.from_toml(args.scenario)
+    else:
+        raise ValidationError_for(
+            "--param", None, "uncertain parameters: --param KEY=LOW:HIGH, --uncertain FILE, or an [uncertain] table in the scenario file"
+        )
+    outputs: list[Any] = list(structures)
+    if args.difference:
+        a, b = args.difference
+        if a not in structures or b not in structures or a == b:
+            raise ValidationError_for("--difference", f"{a} {b}", f"two different structures among {', '.join(structures)}")
+        outputs.append((a, b))
+    elif len(structures) > 1:
+        labels = list(structures)
+        outputs.append((labels[0], labels[1]))
+    if args.by and len(args.by) > 2:
+        raise ValidationError_for("--by", args.by, "one or two parameters")
+    for name in args.by or []:
+        if name not in uncertain.names:
+            raise ValidationError_for("--by", name, f"one of the uncertain parameters: {', '.join(uncertain.names)}")
+    defaults = {"morris": 10, "sobol": 64, "winners": 32}
+    samples = defaults[args.method] if args.samples is None else args.samples
+    common: dict[str, Any] = {
+        "replications": args.replications,
+        "seed": args.seed,
+        "sample_seed": args.sample_seed,
+        "horizon_days": args.horizon_days,
+        "executor": executor,
+        "progress": False if args.no_progress else None,
+        "store": args.store,
+    }
+    if args.method == "winners":
+        metric = args.metric[0]
+        if len(args.metric) > 1:
+            raise ValidationError_for("--metric", args.metric, "one metric with --method winners")
+        if args.at_days and max(args.at_days) > args.horizon_days:
+            raise ValidationError_for("--at-days", args.at_days, f"days <= --horizon-days ({args.horizon_days:g})")
+        at_days = args.at_days or None
+        print(
+            f"orgsim sensitivity: winners on {metric}, {len(uncertain)} parameters, {samples} points x {len(structures)} structures "
+            f"x {args.replications} replications, {args.horizon_days:g} days",
+            flush=True,
+        )
+        result = sensitivity.winners(scenario, structures, uncertain, metric=metric, samples=samples, at_days=at_days, **common)
+        print("\nprobability of being best (share of sampled points):")
+        print(result.probabilities().to_string(float_format="{:.0%}".format))
+        by = args.by or [uncertain.names[0]]
+        regions = result.regions(by[0], by[1] if len(by) > 1 else None, bins=args.bins)
+        print(f"\nshare of points where best, by {' and '.join(by)}:")
+        print(regions.to_string(float_format="{:.0%}".format))
+        tables = {"winners_by_point.csv": result.by_point, "probabilities.csv": result.probabilities(), "regions.csv": regions}
+        figures = {"winners": lambda: result.plot(by[0], by[1] if len(by) > 1 else None, bins=args.bins)}
+    else:
+        metrics = args.metric
+        if args.method == "sobol" and (samples < 2 or samples & (samples - 1)):
+            raise ValidationError_for("--samples", samples, "a power of two >= 2 with --method sobol (e.g. 64, 512)")
+        n_points = sensitivity.design_size(args.method, len(uncertain), samples)
+        print(
+            f"orgsim sensitivity: {args.method}, {len(uncertain)} parameters, {n_points} design points x {len(structures)} structures "
+            f"x {args.replications} replications, {args.horizon_days:g} days",
+            flush=True,
+        )
+        if args.method == "morris":
+            study = sensitivity.morris(scenario, structures, uncertain, trajectories=samples, levels=args.levels, **common)
+        else:
+            study = sensitivity.sobol(scenario, structures, uncertain, samples=samples, **common)
+        frames = []
+        columns = ["mu_star", "mu_star_conf", "mu", "sigma"] if args.method == "morris" else ["S1", "S1_conf", "ST", "ST_conf"]
+        for metric in metrics:
+            table = study.table(metric, outputs)
+            print(f"\n{table.attrs['metric']} at day {table.attrs['day']:g} ({args.method}; *_conf: 95% bootstrap half-width):")
+            print(table[columns].to_string(float_format="{:,.4g}".format))
+            frames.append(table.assign(metric=table.attrs["metric"]).set_index("metric", append=True).reorder_levels([2, 0, 1]))
+        indices = pd.concat(frames)
+        ys = {f"{m} | {study.outputs(m, o).attrs['output']}": study.outputs(m, o).to_numpy() for m in metrics for o in outputs}
+        design = study.points.copy()
+        tables = {"indices.csv": indices, "design.csv": design, "outputs.csv": design.assign(**ys)}
+        figures = {
+            f"{args.method}-{_sensitivity_stem(metric)}-{_sensitivity_stem(study.outputs(metric, o).attrs['output'])}": (
+                lambda m=metric, o=o: study.plot(m, o)
+            )
+            for metric in metrics
+            for o in outputs
+        }
+    for name, frame in tables.items():
+        atomic_write(out / name, lambda tmp, f=frame: f.to_csv(tmp))
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only
+    import matplotlib.pyplot as plt
+
+    for stem, draw in figures.items():
+        ax = draw()
+        buffer = io.BytesIO()
+        ax.figure.savefig(buffer, format="png", dpi=150)
+        plt.close(ax.figure)
+        atomic_write_bytes(out / "figures" / f"{stem}.png", buffer.getvalue())
+    print(f"\nwrote {', '.join(tables)} and {len(figures)} figure(s) into {out}/")
+    return 0
+
+
+def _sensitivity_stem(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "._" else "-" for c in text.replace(" - ", "-minus-"))
 
 
 def ValidationError_for(field: str, value: object, allowed: str) -> ValidationError:
@@ -361,7 +526,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     """
     from orgsim._io import atomic_write_text
 
-    folder = Path(args.directory)
+    folder = _out_arg(args.directory, "DIR")
     path = folder / "scenario.toml"
     if path.exists() and not args.force:
         raise ValidationError_for("DIR", str(folder), f"a folder without scenario.toml ({path} exists; use --force)")
@@ -445,6 +610,30 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--range", action="append", metavar="KEY=LOW:HIGH", help="sampled range of a scenario field (repeatable)")
     sweep.add_argument("--samples", type=int, default=16, help="Latin hypercube points with --range (default 16)")
     sweep.set_defaults(func=cmd_sweep)
+
+    sens = sub.add_parser(
+        "sensitivity",
+        help="global sensitivity (Morris, Sobol) of uncertain parameters; which structure wins where",
+        description=cmd_sensitivity.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _experiment_arguments(sens, default_replications=4, default_out="orgsim-sensitivity")
+    sens.add_argument("--method", choices=("morris", "sobol", "winners"), default="morris", help="the analysis (default morris)")
+    sens.add_argument("--param", action="append", metavar="KEY=LOW:HIGH", help="an uncertain scenario field and its range (repeatable)")
+    sens.add_argument("--uncertain", metavar="FILE", help="TOML file with an [uncertain] table of KEY = [LOW, HIGH]")
+    sens.add_argument(
+        "--metric", nargs="+", default=["bookings"], help="totals to analyse, e.g. bookings profit brand_stock_end (default bookings)"
+    )
+    sens.add_argument("--difference", nargs=2, metavar=("A", "B"), help="analyse the paired difference A - B (default: first minus second)")
+    sens.add_argument(
+        "--samples", type=int, default=None, help="Morris trajectories (10), Sobol N (64, a power of two), winners points (32)"
+    )
+    sens.add_argument("--levels", type=int, default=4, help="Morris grid levels, even (default 4)")
+    sens.add_argument("--sample-seed", type=int, default=0, help="seed of the design (default 0)")
+    sens.add_argument("--at-days", type=float, nargs="+", metavar="DAY", help="winners: read the metric at these days of the same runs")
+    sens.add_argument("--by", nargs="+", metavar="KEY", help="winners: one or two uncertain parameters to bin (default: the first)")
+    sens.add_argument("--bins", type=int, default=4, help="winners: bins per parameter (default 4)")
+    sens.set_defaults(func=cmd_sensitivity)
 
     init = sub.add_parser(
         "init",
