@@ -110,12 +110,27 @@ class Leader:
             raise ValidationError(problems)
 
     def replace(self, **changes: Any) -> Leader:
-        """A copy with some attributes changed."""
+        """A copy with some attributes changed; an unknown attribute is a ValidationError with a suggestion."""
+        _check_names("leader", changes, [f.name for f in dataclasses.fields(self)])
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         """All attributes, resolved (no ``None``)."""
         return dataclasses.asdict(self)
+
+
+def _check_names(prefix: str, changes: Mapping[str, Any], known: list[str]) -> None:
+    """A ValidationError (with a did-you-mean) for any key of ``changes`` not in ``known``."""
+    import difflib
+
+    problems = []
+    for name in changes:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(Problem(f"{prefix}.{name}", changes[name], f"unknown attribute; {hint}known: {', '.join(sorted(known))}"))
+    if problems:
+        raise ValidationError(problems)
 
 
 def _is_number(value: Any) -> bool:
@@ -175,6 +190,7 @@ class Structure:
 
     def replace(self, **changes: Any) -> Structure:
         """A copy with some fields changed."""
+        _check_names("structure", changes, [f.name for f in dataclasses.fields(self)])
         return dataclasses.replace(self, **changes)
 
     def with_integrator(self, **changes: Any) -> Structure:

@@ -159,8 +159,11 @@ class LeaderAllocation:
         p = self.params[kind.stock]
         x = context.effective_levels[kind.stock]
         g, a = p.half_saturation, p.hill_shape
-        r = (x / g) ** a if x > 0 else 0.0
-        slope = a * r / (x * (1.0 + r) ** 2) if x > 0 else (1.0 / g if a == 1.0 else (0.0 if a > 1.0 else 1e6))
+        try:
+            r = (x / g) ** a if x > 0 else 0.0
+            slope = a * r / (x * (1.0 + r) ** 2) if x > 0 else (1.0 / g if a == 1.0 else (0.0 if a > 1.0 else 1e6))
+        except OverflowError:  # far beyond half saturation: the slope a / (x (r + 2 + 1/r)) underflows to 0
+            slope = 0.0
         return self.perceived[kind.stock] * slope * self.discounted_stock_days[kind.name] / kind.effort_person_days
 
     def term_values(self, context: PlanningContext) -> dict[str, float]:
@@ -177,7 +180,12 @@ class LeaderAllocation:
         """``V_long^k / (V_long^k + V_short^k)`` with k the allocation concentration."""
         values = self.term_values(context)
         k = self.concentration
-        long_v, short_v = values["long"] ** k, values["short"] ** k
+        try:
+            long_v, short_v = values["long"] ** k, values["short"] ** k
+        except OverflowError:  # huge values: the same share from their ratio, which cannot overflow
+            big, small = max(values["long"], values["short"]), min(values["long"], values["short"])
+            r = (small / big) ** k
+            return 1.0 / (1.0 + r) if values["long"] >= values["short"] else r / (1.0 + r)
         return long_v / (long_v + short_v) if long_v + short_v > 0 else 0.5
 
     def shares(self, context: PlanningContext) -> dict[str, float]:

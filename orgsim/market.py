@@ -20,7 +20,10 @@ def hill(level: float, half_saturation: float, shape: float) -> float:
     """Hill saturation in [0, 1): 0 at level 0, 1/2 at the half-saturation level."""
     if level <= 0.0:
         return 0.0
-    ratio = (level / half_saturation) ** shape
+    ratio = level / half_saturation
+    if ratio > 1.0:  # the same value as below, without inf / inf = NaN (or an OverflowError) for huge ratios
+        return 1.0 / (1.0 + (1.0 / ratio) ** shape)
+    ratio = ratio**shape
     return ratio / (1.0 + ratio)
 
 
