@@ -26,8 +26,8 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 _LABELS = {
     "bookings_usd": "bookings (USD per period)",
     "profit_usd": "profit (USD per period)",
-    "sla_compliance": "SLA compliance (share of MQLs)",
-    "brand_stock": "brand stock (units)",
+    "sla_compliance": "SLA compliance (share of MQLs\nfollowed up within the SLA)",
+    "brand_stock": "brand stock (units of finished projects)",
     "long_term_effort_share": "long-term share of marketing effort",
 }
 
@@ -90,12 +90,13 @@ def _is_flow(name: str) -> bool:
 
 
 def _auto_bin(frame: pd.DataFrame) -> int:
-    """Periods per plotted bin: weekly up to half a year, about monthly up to three years, quarterly beyond."""
+    """Periods per plotted bin: weekly up to half a year, about monthly up to two years, quarterly beyond
+    (four overlapping monthly bands over three years are hard to tell apart)."""
     ends = frame[frame.metric == "end_day"].groupby("period").value.first()
     if len(ends) < 2:
         return 1
     horizon, period = float(ends.iloc[-1]), float(ends.iloc[0])
-    target = 1.0 if horizon <= 182 else (30.0 if horizon <= 3 * 365 else 91.0)
+    target = 1.0 if horizon <= 182 else (30.0 if horizon <= 2 * 365 else 91.0)
     return max(1, round(target / period))
 
 
@@ -149,7 +150,7 @@ def over_time(
     """A metric over time per structure: mean over replications with a 95% band.
 
     Periods are merged into bins for legibility (``periods_per_bin``; by default weekly up to
-    half a year, about monthly up to three years, quarterly beyond); flows are summed per bin."""
+    half a year, about monthly up to two years, quarterly beyond); flows are summed per bin."""
     frame = tidy(experiment)
     frame = resample(frame, _auto_bin(frame) if periods_per_bin is None else periods_per_bin)
     ax = _axes(ax)
@@ -211,9 +212,21 @@ def cumulative(
         period = _crossover_period(cross)
         if period is not None:
             frame = tidy(experiment)
-            x, _ = _time_axis(frame)
-            ax.axvline(x[period], color="0.3", ls="--", lw=1, label=f"{a} stays ahead of {b}\n(median over replications)")
-            ax.legend(frameon=False, fontsize="small")
+            x, unit = _time_axis(frame)
+            at = x[period]
+            ax.axvline(at, color="0.3", ls="--", lw=1, label=f"crossover (median): {a}\nstays ahead of {b} from here on")
+            # the time next to the line, on the side with more room
+            right = at < 0.6 * x[-1]
+            ax.annotate(
+                f" {at:.1f} {unit} ",
+                xy=(at, 0.04),
+                xycoords=("data", "axes fraction"),
+                ha="left" if right else "right",
+                va="bottom",
+                fontsize="small",
+                color="0.2",
+            )
+            ax.legend(frameon=False, fontsize="small", loc="upper left")
     return ax
 
 
@@ -224,27 +237,41 @@ def _crossover_period(cross: Any) -> int | None:
 
 
 def differences(experiment: Any, baseline: str, metrics: Sequence[str] = ("bookings_usd", "profit_usd"), *, ax: Axes | None = None) -> Axes:
-    """Paired differences of each structure from ``baseline`` (totals), with 95% intervals."""
+    """Paired differences of each structure from ``baseline`` (totals over the horizon), with
+    95% intervals: one row per structure, one colour per metric."""
     frame = experiment.differences(baseline, list(metrics)).reset_index()
-    ax = _axes(ax, (7.0, 0.8 + 0.45 * len(frame)))
-    labels, means, lows, highs = [], [], [], []
-    for _, row in frame.iterrows():
-        labels.append(f"{row['structure']}: {row['metric'].removesuffix('_usd')}")
-        means.append(row["mean"])
-        lows.append(row["mean"] - row["ci_low"])
-        highs.append(row["ci_high"] - row["mean"])
-    y = np.arange(len(labels))
-    ax.errorbar(means, y, xerr=[lows, highs], fmt="o", color=OKABE_ITO[0], capsize=3)
+    structures = list(dict.fromkeys(frame["structure"]))
+    names = list(dict.fromkeys(frame["metric"]))
+    ax = _axes(ax, (7.0, 1.4 + 0.55 * len(structures) * max(1, len(names)) ** 0.5))
+    step = 0.7 / max(1, len(names))
+    for j, metric in enumerate(names):
+        rows = frame[frame["metric"] == metric].set_index("structure").reindex(structures)
+        y = np.arange(len(structures)) - (j - (len(names) - 1) / 2) * step
+        mean = rows["mean"].to_numpy(dtype=float)
+        err = [mean - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - mean]
+        label = _LABELS.get(metric, metric).split(" (")[0]
+        ax.errorbar(mean, y, xerr=err, fmt="os^Dv"[j % 5], color=OKABE_ITO[j % len(OKABE_ITO)], capsize=3, label=label)
     ax.axvline(0, color="0.3", lw=1)
-    ax.set_yticks(y, labels, fontsize="small")
-    ax.set_xlabel("paired difference (USD over the horizon, 95% interval)")
-    ax.xaxis.set_major_formatter(_money_formatter())
+    ax.set_yticks(np.arange(len(structures)), structures)
+    ax.invert_yaxis()  # first structure on top
+    money = all(m.endswith("_usd") for m in names)
+    ax.set_xlabel(f"paired difference ({'USD ' if money else ''}over the horizon, 95% interval)")
+    if money:
+        ax.xaxis.set_major_formatter(_money_formatter())
     ax.set_title(f"Differences from {baseline}")
+    ax.legend(frameon=False, fontsize="small", loc="best")
     ax.grid(axis="x", alpha=0.3)
     return ax
 
 
-FUNNEL = (("leads", "leads"), ("mqls", "MQLs"), ("follow_ups", "followed\nup"), ("opportunities", "opportu-\nnities"), ("wins", "wins"))
+#: Funnel stages: total and tick label (short enough for a dashboard panel).
+FUNNEL = (
+    ("leads", "all\nleads"),
+    ("mqls", "MQLs"),
+    ("follow_ups", "MQLs\nfollowed\nup"),
+    ("opportunities", "opportu-\nnities"),
+    ("wins", "wins"),
+)
 
 
 def funnel(experiment: Any, *, ax: Axes | None = None) -> Axes:
@@ -262,7 +289,10 @@ def funnel(experiment: Any, *, ax: Axes | None = None) -> Axes:
         ax.bar(positions, heights, width=width, color=OKABE_ITO[i % len(OKABE_ITO)], label=structure)
     ax.set_xticks(np.arange(len(FUNNEL)), [label for _, label in FUNNEL])
     ax.set_yscale("log")
+    lowest = min((p.get_height() for p in ax.patches if np.isfinite(p.get_height()) and p.get_height() > 0), default=1.0)
+    ax.set_ylim(bottom=10 ** np.floor(np.log10(lowest) - 0.3))  # the smallest stage still shows as a bar
     ax.set_ylabel("count over the horizon (mean, log scale)")
+    ax.set_xlabel("outbound leads skip scoring: counted in leads and opportunities only", fontsize="small")
     ax.set_title("Lead funnel")
     ax.legend(frameon=False, fontsize="small")
     return ax
@@ -289,9 +319,12 @@ def stocks(experiment: Any, names: Sequence[str] = ("brand", "content", "campaig
     for ax, name in zip(axes, names, strict=False):
         over_time(experiment, f"{name}_stock", ax=ax, ylabel=f"{name} stock (units)")
         ax.set_title(name)
-        if ax is not axes[0]:
-            ax.get_legend().remove()
-    fig.suptitle("Market stocks")
+        ax.get_legend().remove()
+    for ax in axes[len(names) :]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
+    fig.suptitle("Market stocks (units of finished projects; mean of replications, 95% bands)")
     return fig
 
 

@@ -37,10 +37,37 @@ def test_each_axes_plot_is_labelled_and_has_one_series_per_structure(experiment:
         assert "time (" in ax.get_xlabel()
 
 
-def test_differences_plot_shows_one_interval_per_structure_and_metric(experiment: orgsim.Experiment) -> None:
+def test_differences_plot_shows_one_row_per_structure_and_one_interval_series_per_metric(experiment: orgsim.Experiment) -> None:
     ax = plot.differences(experiment, "marketing_under_sales")
-    assert len(ax.get_yticklabels()) == 2  # one other structure x (bookings, profit)
-    assert "95%" in ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["shared_leader"]  # the structures other than the baseline
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["bookings", "profit"]
+    assert "95%" in ax.get_xlabel() and "USD" in ax.get_xlabel()
+    expected = experiment.differences("marketing_under_sales", ["bookings_usd", "profit_usd"])["mean"].to_numpy()
+    drawn = [line.get_xdata()[0] for line in ax.get_lines() if line.get_marker() in ("o", "s")]
+    np.testing.assert_allclose(drawn, expected)  # the points are the paired mean differences
+
+
+def test_cumulative_labels_the_crossover_with_its_time(experiment: orgsim.Experiment) -> None:
+    cross = experiment.crossover("shared_leader", "marketing_under_sales")
+    if not cross.by_replication["period"].notna().any():
+        pytest.skip("no crossover with this seed")
+    ax = plot.cumulative(experiment, "shared_leader", "marketing_under_sales")
+    (marker,) = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    (note,) = [t for t in ax.texts if "months" in t.get_text()]
+    assert float(note.get_text().split()[0]) == pytest.approx(marker.get_xdata()[0], abs=0.05)
+
+
+def test_funnel_bottom_leaves_the_smallest_stage_visible(experiment: orgsim.Experiment) -> None:
+    ax = plot.funnel(experiment)
+    smallest = min(p.get_height() for p in ax.patches)
+    assert ax.get_ylim()[0] < smallest / 1.5
+
+
+def test_stocks_share_one_legend_below_the_panels(experiment: orgsim.Experiment) -> None:
+    fig = plot.stocks(experiment)
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == list(PAIR)
 
 
 def test_cumulative_marks_the_crossover_when_one_exists(experiment: orgsim.Experiment) -> None:
