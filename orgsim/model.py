@@ -243,7 +243,7 @@ class Model:
             if calendar.is_workday(day) and self.prospecting_share > 0:
                 start = day + calendar.start_fraction
                 end = day + calendar.end_fraction
-                prospecting_hours = (self.scenario.sales.reps - self.desk.servers) * calendar.hours_per_workday
+                prospecting_hours = (self.reps - self.desk.servers) * calendar.hours_per_workday  # current headcount
                 outbound = self.source.outbound_day(float(day), start, end, prospecting_hours)
             self._release(inbound, outbound, horizon)
 

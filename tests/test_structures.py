@@ -336,6 +336,23 @@ def test_growth_stage_adds_channels_and_headcount() -> None:
     assert per_replication(without, "reps_end")[SHARED].iloc[0] == scaleup.sales.reps
 
 
+
+def test_hired_reps_prospect_too() -> None:
+    """Prospecting hours follow the current headcount: hires add outbound leads, never remove them.
+
+    No structure, 5 hires a quarter on the default team of 10: the prospecting reps grow from
+    about 10 x prospecting_share to 25 x prospecting_share by the fourth quarter. Outbound counts
+    are Poisson, so the test asks the fourth quarter to exceed the first by four standard
+    deviations of their difference (sqrt(q1 + q4)); the expected gain is about 2.5x.
+    """
+    scenario = orgsim.Scenario().replace(**{"growth.rep_hires_per_quarter": 5})
+    series = orgsim.simulate(scenario, seed=3, horizon_days=364).series
+    quarter = (series["start_day"] // 91).astype(int)
+    outbound = series.groupby(quarter)["leads_outbound"].sum()
+    q1, q4 = outbound.iloc[0], outbound.iloc[3]
+    assert q1 > 0
+    assert q4 - q1 > 4.0 * (q1 + q4) ** 0.5, outbound.to_dict()
+
 # -- presets are data ------------------------------------------------------------------------
 
 
