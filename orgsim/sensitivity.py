@@ -848,16 +848,10 @@ def plot_morris(indices: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def _money() -> Any:
-    """Tick labels such as $250k, $1.5M."""
-    from matplotlib.ticker import FuncFormatter
+    """Tick labels such as $250k, $1.5M (the formatter of :mod:`orgsim.plot`)."""
+    from orgsim.plot import _money_formatter
 
-    def fmt(value: float, _pos: int) -> str:
-        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if abs(value) >= size:
-                return f"${value / size:g}{suffix}"
-        return f"${value:g}"
-
-    return FuncFormatter(fmt)
+    return _money_formatter()
 
 
 def plot_sobol(indices: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
