@@ -23,13 +23,16 @@ and recorded as failed after ``max_attempts`` deaths, instead of taking innocent
 
 from __future__ import annotations
 
+import ast
 import math
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, Future, wait
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from orgsim.errors import Problem, ValidationError
@@ -231,6 +234,19 @@ def run_tasks(
             for i, item in enumerate(items):
                 deliver(i, _apply_batch(fn, [item])[0])
                 tick([i])
+        elif (executor is None or executor == "processes" or isinstance(executor, int)) and _unguarded_script_call():
+            # Spawned workers import the main script again; unguarded, it would start the
+            # experiment again in every worker, and every worker would die. Run here instead.
+            warnings.warn(
+                "orgsim runs replications in worker processes, which import your script again; it calls orgsim at its "
+                'top level, outside `if __name__ == "__main__":`, so this experiment runs in this process only. '
+                "Put the call under that guard to use every core (or pass executor='serial' to silence this).",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            for i, item in enumerate(items):
+                deliver(i, _apply_batch(fn, [item])[0])
+                tick([i])
         elif executor is None or executor == "processes" or isinstance(executor, int):
             workers = min(executor if isinstance(executor, int) else available_cores(), len(items))
             size = chunk_size or _default_chunk(len(items), workers)
@@ -243,6 +259,47 @@ def run_tasks(
     finally:
         bar.close()
     return results
+
+
+def _unguarded_script_call() -> bool:
+    """True when this call comes from the top level of the main script, outside its ``__main__`` guard.
+
+    A spawned worker imports the main module again (as ``__mp_main__``), running its top-level
+    code: a call there would start the experiment again in each worker (Python's "safe importing
+    of main module" rule). Notebooks and interactive sessions have no main file and are never
+    affected; a call inside a function that the guard calls is found at the guard's line.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or not path or not str(path).endswith(".py"):
+        return False
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name.endswith("__main__"):  # python -m pkg: workers never re-run a __main__ module
+        return False
+    frame = sys._getframe(1)
+    while frame is not None and not (frame.f_globals is main.__dict__ and frame.f_code.co_name == "<module>"):
+        frame = frame.f_back
+    if frame is None:
+        return False
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    line = frame.f_lineno
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_main_guard(node.test) and node.body[0].lineno <= line <= (node.end_lineno or line):
+            return False
+    return True
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s.id for s in sides if isinstance(s, ast.Name)]
+    values = [s.value for s in sides if isinstance(s, ast.Constant)]
+    return names == ["__name__"] and values == ["__main__"]
 
 
 def _default_chunk(n_items: int, workers: int) -> int:

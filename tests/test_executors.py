@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -223,3 +224,48 @@ def test_automatic_progress_without_tqdm_is_silently_off(monkeypatch: pytest.Mon
     monkeypatch.setitem(sys.modules, "tqdm", None)
     monkeypatch.setattr(parallel, "_stderr_is_terminal", lambda: True)
     assert isinstance(parallel.progress_bar(3, progress=None), parallel._NoBar)
+
+
+# -- scripts without a main guard ------------------------------------------------------------
+
+SCRIPT = """
+import orgsim
+import orgsim.parallel
+
+pools = []
+_new_pool = orgsim.parallel._new_pool
+orgsim.parallel._new_pool = lambda workers: pools.append(workers) or _new_pool(workers)
+{body}
+"""
+CALL = (
+    "experiment = orgsim.compare(None, [orgsim.presets.siloed()], replications=2, seed=1, horizon_days=20)\n"
+    'print("failed:", experiment.n_failed, "pools:", len(pools))'
+)
+
+
+def _run_script(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "study.py"
+    script.write_text(SCRIPT.format(body=body))
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False, cwd=tmp_path, timeout=300)
+
+
+def test_a_script_calling_compare_at_top_level_runs_here_with_a_warning(tmp_path: Path) -> None:
+    done = _run_script(tmp_path, CALL)
+    assert done.returncode == 0, done.stderr
+    assert "failed: 0 pools: 0" in done.stdout
+    assert 'if __name__ == "__main__":' in done.stderr and "RuntimeWarning" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'if __name__ == "__main__":\n' + "\n".join("    " + line for line in CALL.splitlines()),
+        "def main():\n" + "\n".join("    " + line for line in CALL.splitlines()) + '\n\nif __name__ == "__main__":\n    main()',
+    ],
+    ids=["guarded", "main_function"],
+)
+def test_a_guarded_script_uses_the_process_pool_without_a_warning(tmp_path: Path, body: str) -> None:
+    done = _run_script(tmp_path, body)
+    assert done.returncode == 0, done.stderr
+    assert "failed: 0 pools: 1" in done.stdout
+    assert "RuntimeWarning" not in done.stderr
