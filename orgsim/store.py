@@ -470,7 +470,9 @@ def _record_from_parquet(data: bytes) -> RunRecord:
     pq = _require_pyarrow()
     import pyarrow as pa
 
-    table = pq.read_table(pa.BufferReader(data))
+    # One small file a replication: no gain from Arrow's thread pool, whose threads can abort
+    # the interpreter at exit (apache/arrow#34314, seen here as SIGABRT after a finished run).
+    table = pq.read_table(pa.BufferReader(data), use_threads=False)
     meta = table.schema.metadata or {}
     if b"orgsim.totals" not in meta:
         raise ValueError("no totals in the Parquet metadata")
