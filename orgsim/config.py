@@ -212,7 +212,7 @@ class Sales(_Section):
         1.0,
         0.0,
         1e4,
-        "mean rep time to follow up one MQL, business hours",
+        "mean rep time to follow up one MQL, hours (a started follow-up runs on past the end of the shift)",
         lo_open=True,
         source="A; Velocify 2012 (V): 1.3-1.6 attempts made",
     )
@@ -221,7 +221,7 @@ class Sales(_Section):
         24.0,
         0.0,
         1e4,
-        "follow-up SLA, hours from lead arrival to first touch; compliance is measured",
+        "follow-up SLA, hours from the lead's hand-off to sales (arrival, or return from nurture) to first touch; compliance is measured",
         lo_open=True,
         source="seed 000: 'follow up on all leads within 24hrs'; SiriusDecisions (I)",
     )

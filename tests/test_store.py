@@ -248,6 +248,12 @@ def test_a_store_made_with_another_seed_is_refused(tmp_path: Path) -> None:
         run(tmp_path / "store", seed=9)
 
 
+def test_a_store_made_with_another_horizon_is_refused(tmp_path: Path) -> None:
+    run(tmp_path / "store")
+    with pytest.raises(orgsim.ValidationError, match=f"horizon_days={HORIZON!r}"):
+        run(tmp_path / "store", horizon_days=HORIZON + 7)
+
+
 def test_a_corrupt_manifest_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     run(tmp_path / "store")
     (tmp_path / "store" / "manifest.json").write_text('{"format": 1, "orgsim_ver')
