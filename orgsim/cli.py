@@ -304,17 +304,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 raise ValidationError_for("--param", item, "KEY=V1,V2,... such as sales.reps=6,10,14")
             points[key.strip()] = _parse_values(values)
     else:
-        ranges = {}
-        for item in args.range:
-            key, sep, bounds = item.partition("=")
-            low, colon, high = bounds.partition(":")
-            try:
-                ranges[key.strip()] = (float(low), float(high))
-            except ValueError:
-                raise ValidationError_for("--range", item, "KEY=LOW:HIGH such as sales.reps=5:20") from None
-            if not sep or not colon:
-                raise ValidationError_for("--range", item, "KEY=LOW:HIGH such as sales.reps=5:20")
-        points = LatinHypercube(ranges, n=args.samples, seed=args.seed)
+        points = LatinHypercube(_parse_ranges(args.range, "--range"), n=args.samples, seed=args.seed)
     experiment: Any = sweep(
         scenario,
         structures,
@@ -381,17 +371,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if args.param and args.uncertain:
         raise ValidationError_for("--param/--uncertain", None, "one of --param KEY=LOW:HIGH (repeatable) or --uncertain FILE")
     if args.param:
-        ranges: dict[str, tuple[float, float]] = {}
-        for item in args.param:
-            key, sep, bounds = item.partition("=")
-            low, colon, high = bounds.partition(":")
-            try:
-                ranges[key.strip()] = (float(low), float(high))
-            except ValueError:
-                raise ValidationError_for("--param", item, "KEY=LOW:HIGH such as sales.reps=5:20") from None
-            if not sep or not colon:
-                raise ValidationError_for("--param", item, "KEY=LOW:HIGH such as sales.reps=5:20")
-        uncertain = Uncertainties(ranges)
+        uncertain = Uncertainties(_parse_ranges(args.param, "--param"))
     elif args.uncertain:
         uncertain = Uncertainties.from_toml(args.uncertain)
     elif args.scenario and Uncertainties.in_toml(args.scenario):
@@ -497,6 +477,21 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def _sensitivity_stem(text: str) -> str:
     return "".join(c if c.isalnum() or c in "._" else "-" for c in text.replace(" - ", "-minus-"))
+
+
+def _parse_ranges(items: Sequence[str], flag: str) -> dict[str, tuple[float, float]]:
+    """``KEY=LOW:HIGH`` arguments as ``{key: (low, high)}``; a malformed one is a ValidationError naming ``flag``."""
+    ranges: dict[str, tuple[float, float]] = {}
+    for item in items:
+        key, sep, bounds = item.partition("=")
+        low, colon, high = bounds.partition(":")
+        try:
+            ranges[key.strip()] = (float(low), float(high))
+        except ValueError:
+            raise ValidationError_for(flag, item, "KEY=LOW:HIGH such as sales.reps=5:20") from None
+        if not sep or not colon:
+            raise ValidationError_for(flag, item, "KEY=LOW:HIGH such as sales.reps=5:20")
+    return ranges
 
 
 def ValidationError_for(field: str, value: object, allowed: str) -> ValidationError:
