@@ -16,6 +16,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HASHES = Path(__file__).with_name("golden") / "hashes.json"
 
 
-def _frame_digest(digest: "hashlib._Hash", frame: pd.DataFrame | None) -> None:
+def _frame_digest(digest: Any, frame: pd.DataFrame | None) -> None:
     if frame is None:
         digest.update(b"<none>")
         return
@@ -35,7 +36,7 @@ def _frame_digest(digest: "hashlib._Hash", frame: pd.DataFrame | None) -> None:
     digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
 
 
-def _totals_digest(digest: "hashlib._Hash", totals: dict[str, float]) -> None:
+def _totals_digest(digest: Any, totals: dict[str, float]) -> None:
     for name in sorted(totals):
         digest.update(name.encode())
         digest.update(np.float64(totals[name]).tobytes())
