@@ -59,8 +59,8 @@ import simpy.core
 from reference import ReferenceParams, run_reference
 
 import orgsim
-import orgsim.model
-from orgsim._io import atomic_write_text
+import orgsim.model.engine
+from orgsim.config.files import atomic_write_text
 
 SEED = 1
 DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"

@@ -6,30 +6,46 @@ reporting structures, with the experiment machinery to compare them.
 
 from typing import TYPE_CHECKING, Any
 
-from orgsim import presets, scenarios
-from orgsim.config import Calendar, Costs, Deals, Inbound, Leads, Mechanisms, Sales, Scenario
-from orgsim.errors import ValidationError
-from orgsim.leadership import Leader, Structure
-from orgsim.results import RunResult
-from orgsim.simulate import simulate
+from orgsim.config import (
+    Calendar,
+    Costs,
+    Deals,
+    Inbound,
+    Leader,
+    Leads,
+    Mechanisms,
+    Sales,
+    Scenario,
+    Structure,
+    ValidationError,
+    presets,
+    scenarios,
+)
+from orgsim.model import RunResult, simulate
 
 # The experiment machinery, calibration and sensitivity analysis need pandas and scipy, which
 # take longer to import than simpy and numpy together; they load on first use (PEP 562), so
 # `import orgsim` stays light (issue 7). `from orgsim import compare` works as before.
 _LAZY: dict[str, str] = {
-    "Experiment": "orgsim.experiment",
-    "LatinHypercube": "orgsim.experiment",
-    "compare": "orgsim.experiment",
-    "sweep": "orgsim.experiment",
-    "Uncertain": "orgsim.uncertainty",
-    "Uncertainties": "orgsim.uncertainty",
+    "Experiment": "orgsim.experiment.study",
+    "LatinHypercube": "orgsim.experiment.study",
+    "compare": "orgsim.experiment.study",
+    "sweep": "orgsim.experiment.study",
+    "Uncertain": "orgsim.experiment.uncertainty",
+    "Uncertainties": "orgsim.experiment.uncertainty",
 }
-_LAZY_MODULES = ("calibrate", "sensitivity")
+# public modules that live in a layer: orgsim.calibrate, orgsim.sensitivity, orgsim.plot
+_LAZY_MODULES = {
+    "calibrate": "orgsim.experiment.calibrate",
+    "sensitivity": "orgsim.experiment.sensitivity",
+    "plot": "orgsim.present.plot",
+}
 
 if TYPE_CHECKING:
-    from orgsim import calibrate, sensitivity
-    from orgsim.experiment import Experiment, LatinHypercube, compare, sweep
-    from orgsim.uncertainty import Uncertain, Uncertainties
+    from orgsim.experiment import calibrate, sensitivity
+    from orgsim.experiment.study import Experiment, LatinHypercube, compare, sweep
+    from orgsim.experiment.uncertainty import Uncertain, Uncertainties
+    from orgsim.present import plot
 
 
 def __getattr__(name: str) -> Any:
@@ -38,7 +54,7 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
     elif name in _LAZY_MODULES:
-        value = importlib.import_module(f"orgsim.{name}")
+        value = importlib.import_module(_LAZY_MODULES[name])
     else:
         raise AttributeError(f"module 'orgsim' has no attribute {name!r}")
     globals()[name] = value
@@ -70,6 +86,7 @@ __all__ = [
     "ValidationError",
     "calibrate",
     "compare",
+    "plot",
     "presets",
     "scenarios",
     "sensitivity",

@@ -2,6 +2,6 @@
 
 import sys
 
-from orgsim.cli import main
+from orgsim.present.cli import main
 
 sys.exit(main())

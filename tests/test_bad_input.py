@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 import orgsim
-import orgsim.model
+import orgsim.model.engine
 from orgsim import Leader, Mechanisms, Scenario, Structure
-from orgsim.cli import main
+from orgsim.present.cli import main
 
 NAN, INF = math.nan, math.inf
 S = Scenario()

@@ -22,8 +22,8 @@ import pytest
 from scipy import stats
 
 import orgsim
-from orgsim import calibrate
-from orgsim.calibrate import from_leads
+from orgsim.experiment import calibrate
+from orgsim.experiment.calibrate import from_leads
 
 DAY0 = pd.Timestamp("2024-01-01")  # a Monday, like the model's day 0
 HORIZON = 365.0

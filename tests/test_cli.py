@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import orgsim
-from orgsim.cli import build_parser, main
+from orgsim.present.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["--replications", "2", "--horizon-days", "60", "--workers", "1", "--no-progress"]

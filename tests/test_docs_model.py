@@ -12,10 +12,9 @@ from types import ModuleType
 
 import pytest
 
-from orgsim import presets
-from orgsim.config import Mechanisms, describe
-from orgsim.leadership import Leader
-from orgsim.streams import STREAM_NAMES
+from orgsim.config import Mechanisms, describe, presets
+from orgsim.config.structure import Leader
+from orgsim.model.streams import STREAM_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT / "docs" / "scripts" / "gen_parameters.py"
@@ -63,7 +62,7 @@ def test_model_md_names_every_mechanism_switch(model_md: str) -> None:
 def _streams_used_in_code() -> set[str]:
     """Every literal stream name the model indexes its Streams with (``streams["name"]``)."""
     used = set()
-    for path in (ROOT / "orgsim").glob("*.py"):
+    for path in (ROOT / "orgsim").rglob("*.py"):
         used.update(re.findall(r"""streams\[\s*["']([A-Za-z0-9_/]+)["']\s*\]""", path.read_text(encoding="utf-8")))
     return used
 
@@ -79,7 +78,7 @@ def test_model_md_stream_table_lists_exactly_the_registered_streams(model_md: st
     table = model_md.split("| stream | drives |", 1)[1].split("\n\n", 1)[0]
     documented = set(re.findall(r"^\| `([^`]+)` \|", table, flags=re.MULTILINE))
     assert documented == set(STREAM_NAMES), (
-        f"stream table differs from orgsim.streams.STREAM_NAMES: extra {sorted(documented - set(STREAM_NAMES))}, "
+        f"stream table differs from orgsim.model.streams.STREAM_NAMES: extra {sorted(documented - set(STREAM_NAMES))}, "
         f"missing {sorted(set(STREAM_NAMES) - documented)}"
     )
 
@@ -147,23 +146,23 @@ def test_defaults_quoted_in_model_md_parameter_tables_match_the_code(model_md: s
 
 
 #: The model's modules, where model.md's code references point (never __main__, which runs the CLI).
-MODEL_MODULES = (
-    "calendar",
-    "config",
-    "decay",
-    "leadership",
-    "leadflow",
-    "management",
-    "market",
-    "marketing",
-    "model",
-    "presets",
-    "recorder",
-    "results",
-    "sales",
-    "simulate",
-    "streams",
-)
+def _orgsim_modules() -> dict[str, str]:
+    """Every module of the package by its short name (``sales``) and its dotted name (``model.sales``)."""
+    import pkgutil
+
+    import orgsim
+
+    names: dict[str, str] = {}
+    for info in pkgutil.walk_packages(orgsim.__path__, "orgsim."):
+        relative = info.name.removeprefix("orgsim.")
+        if relative == "__main__":
+            continue  # importing it runs the command line
+        names[relative] = info.name
+        names.setdefault(relative.rsplit(".", 1)[-1], info.name)
+    return names
+
+
+MODEL_MODULES = _orgsim_modules()
 
 
 def _resolve(token: str) -> bool:
@@ -176,15 +175,17 @@ def _resolve(token: str) -> bool:
     parts = token.split(".")
     if parts[0] == "orgsim":
         parts = parts[1:]
-    if parts[0] in MODEL_MODULES:
-        obj: object = importlib.import_module(f"orgsim.{parts[0]}")
+    dotted = next((".".join(parts[:n]) for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in MODEL_MODULES), None)
+    if dotted is not None:
+        obj: object = importlib.import_module(MODEL_MODULES[dotted])
+        parts = [dotted, *parts[dotted.count(".") + 1 :]]
     elif hasattr(orgsim, parts[0]):
         obj = getattr(orgsim, parts[0])
     else:  # a class named on its own: the model module that defines it
-        owners = [m for m in MODEL_MODULES if inspect.isclass(getattr(importlib.import_module(f"orgsim.{m}"), parts[0], None))]
+        owners = [m for m in MODEL_MODULES if inspect.isclass(getattr(importlib.import_module(MODEL_MODULES[m]), parts[0], None))]
         if not owners:
             return False
-        obj = getattr(importlib.import_module(f"orgsim.{owners[0]}"), parts[0])
+        obj = getattr(importlib.import_module(MODEL_MODULES[owners[0]]), parts[0])
     for part in parts[1:]:
         fields = getattr(obj, "__dataclass_fields__", {})
         if part in fields or part in getattr(obj, "__slots__", ()):

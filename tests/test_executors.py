@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 import orgsim
-import orgsim.parallel as parallel
+import orgsim.experiment.runner as parallel
 from orgsim.experiment import Experiment
-from orgsim.parallel import TaskFailure, run_tasks
+from orgsim.experiment.runner import TaskFailure, run_tasks
 
 HORIZON = 60.0
 REPLICATIONS = 3
@@ -230,11 +230,11 @@ def test_automatic_progress_without_tqdm_is_silently_off(monkeypatch: pytest.Mon
 
 SCRIPT = """
 import orgsim
-import orgsim.parallel
+import orgsim.experiment.runner
 
 pools = []
-_new_pool = orgsim.parallel._new_pool
-orgsim.parallel._new_pool = lambda workers: pools.append(workers) or _new_pool(workers)
+_new_pool = orgsim.experiment.runner._new_pool
+orgsim.experiment.runner._new_pool = lambda workers: pools.append(workers) or _new_pool(workers)
 {body}
 """
 CALL = (

@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 import orgsim
-import orgsim.experiment as experiment_module
+import orgsim.experiment.study as experiment_module
 from orgsim.experiment import Experiment, LatinHypercube
 
 HORIZON = 70.0

@@ -36,9 +36,9 @@ from typing import Any
 import pytest
 
 import orgsim
+from orgsim.config.structure import Structure
 from orgsim.experiment import Experiment
-from orgsim.leadership import Structure
-from orgsim.store import StoreWarning
+from orgsim.experiment.store import StoreWarning
 
 HORIZON = 40.0
 REPLICATIONS = 2

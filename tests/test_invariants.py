@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import orgsim
-from orgsim import config
-from orgsim.leadership import _RANGES, Leader, Structure
-from orgsim.recorder import FLOW_COUNTERS, OUTCOMES
+from orgsim.config import scenario as config
+from orgsim.config.structure import _RANGES, Leader, Structure
+from orgsim.model.recorder import FLOW_COUNTERS, OUTCOMES
 
 # Fields that set how much a run simulates, capped (within their allowed range) so that each
 # example is fast. Every other numeric field roams its whole allowed range.

@@ -7,7 +7,7 @@ import math
 import pytest
 
 import orgsim
-from orgsim.recorder import OUTCOMES
+from orgsim.model.recorder import OUTCOMES
 
 
 def test_every_lead_is_accounted_for_in_the_totals(default_run_with_leads: orgsim.RunResult) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 import orgsim
 from orgsim.config import STOCKS
-from orgsim.market import MarketStocks, hill
+from orgsim.model.market import MarketStocks, hill
 
 NO_PROJECTS = {"mechanisms.marketing_projects": False}
 
@@ -38,7 +38,7 @@ def test_market_stocks_decay_geometrically_day_by_day() -> None:
 def _impulse_effect(stock: str, days: int) -> np.ndarray:
     """Extra effect of one unit of investment at day 0 over a market at its default steady state."""
     scenario = orgsim.Scenario()
-    from orgsim.marketing import steady_state_levels
+    from orgsim.model.marketing import steady_state_levels
 
     levels = steady_state_levels(scenario, 0.5)
     with_unit, without = MarketStocks(scenario.market, levels), MarketStocks(scenario.market, levels)

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 import orgsim
-from orgsim.recorder import OUTCOMES, LeadLog
+from orgsim.model.recorder import OUTCOMES, LeadLog
 
 
 def test_importing_orgsim_does_not_import_pandas_scipy_or_pyarrow() -> None:
@@ -19,12 +19,13 @@ def test_importing_orgsim_does_not_import_pandas_scipy_or_pyarrow() -> None:
 
 
 def test_the_lazily_loaded_names_are_the_same_objects_as_in_their_modules() -> None:
-    from orgsim import experiment, uncertainty
+    from orgsim.experiment import study as experiment
+    from orgsim.experiment import uncertainty
 
     assert orgsim.compare is experiment.compare
     assert orgsim.Experiment is experiment.Experiment
     assert orgsim.Uncertain is uncertainty.Uncertain
-    assert orgsim.sensitivity.__name__ == "orgsim.sensitivity"
+    assert orgsim.sensitivity.__name__ == "orgsim.experiment.sensitivity"
 
 
 def test_the_lead_log_keeps_every_row_when_it_grows_past_its_first_guess() -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import orgsim
-from orgsim import plot
+from orgsim.present import plot
 
 PAIR = {name: orgsim.presets.all()[name] for name in ("marketing_under_sales", "shared_leader")}
 

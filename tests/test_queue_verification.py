@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import orgsim
-from orgsim.scenarios import mmc
+from orgsim.config.scenarios import mmc
 
 ARRIVALS_PER_DAY = 40.0
 REPS = 5

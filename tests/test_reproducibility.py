@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 import orgsim
-from orgsim.streams import Streams, named_generator
+from orgsim.model.streams import Streams, named_generator
 
 
 def fingerprint(result: orgsim.RunResult) -> str:

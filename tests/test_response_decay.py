@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import orgsim
-from orgsim.decay import DecayCurve
+from orgsim.model.decay import DecayCurve
 
 SEEDS = range(8)
 

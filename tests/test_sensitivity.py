@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import orgsim
-from orgsim import sensitivity
-from orgsim.uncertainty import Uncertainties
+from orgsim.experiment import sensitivity
+from orgsim.experiment.uncertainty import Uncertainties
 
 pytest.importorskip("SALib")
 
@@ -336,7 +336,7 @@ def small_toml(tmp_path: Path) -> Path:
 def test_cli_morris_prints_the_indices_and_writes_tables_and_figures(
     small_toml: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from orgsim.cli import main
+    from orgsim.present.cli import main
 
     out = tmp_path / "out"
     argv = ["sensitivity", str(small_toml), "--structures", "siloed", "shared_leader", "--samples", "2", "--replications", "1"]
@@ -351,7 +351,7 @@ def test_cli_morris_prints_the_indices_and_writes_tables_and_figures(
 
 
 def test_cli_winners_prints_the_probabilities_of_being_best(small_toml: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from orgsim.cli import main
+    from orgsim.present.cli import main
 
     out = tmp_path / "out"
     argv = ["sensitivity", str(small_toml), "--method", "winners", "--structures", "siloed", "shared_leader", "--samples", "3"]
@@ -378,7 +378,7 @@ def test_cli_winners_prints_the_probabilities_of_being_best(small_toml: Path, tm
 def test_cli_bad_input_exits_2_with_a_clear_message(
     extra: list[str], names: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from orgsim.cli import main
+    from orgsim.present.cli import main
 
     assert main(["sensitivity", "--structures", "siloed", "--out", str(tmp_path / "out"), *extra]) == 2
     assert names in capsys.readouterr().err

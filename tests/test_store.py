@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 import orgsim
-import orgsim.experiment as experiment_module
+import orgsim.experiment.study as experiment_module
 from orgsim.experiment import Experiment
-from orgsim.simulate import package_versions
-from orgsim.store import ResultStore, StoreWarning, _with_check
+from orgsim.experiment.store import ResultStore, StoreWarning, _with_check
+from orgsim.model.simulate import package_versions
 
 pytest.importorskip("pyarrow")
 

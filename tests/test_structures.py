@@ -42,7 +42,7 @@ import pytest
 from scipy import stats
 
 import orgsim
-from orgsim import presets
+from orgsim.config import presets
 
 MUS, SUM, SHARED, SILOED = "marketing_under_sales", "sales_under_marketing", "shared_leader", "siloed"
 ALL = presets.all()

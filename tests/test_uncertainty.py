@@ -9,7 +9,7 @@ import pytest
 
 import orgsim
 from orgsim.experiment import LatinHypercube
-from orgsim.uncertainty import Uncertain, Uncertainties
+from orgsim.experiment.uncertainty import Uncertain, Uncertainties
 
 
 def test_a_mapping_and_a_list_of_uncertain_declare_the_same_thing() -> None:

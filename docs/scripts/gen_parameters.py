@@ -30,10 +30,17 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from orgsim import config, leadership, presets  # noqa: E402
-from orgsim.config import DecayTable, ProjectKind, Scenario, describe  # noqa: E402
-from orgsim.leadership import Leader  # noqa: E402
-from orgsim.management import LeaderAllocation, unfollowed_share  # noqa: E402
+from orgsim.config import (  # noqa: E402
+    DecayTable,
+    ProjectKind,
+    Scenario,
+    describe,
+    presets,
+)
+from orgsim.config import scenario as config  # noqa: E402
+from orgsim.config import structure as leadership  # noqa: E402
+from orgsim.config.structure import Leader  # noqa: E402
+from orgsim.model.leadership import LeaderAllocation, unfollowed_share  # noqa: E402
 
 PARAMETERS_MD = ROOT / "docs" / "parameters.md"
 MODEL_MD = ROOT / "docs" / "model.md"
@@ -252,7 +259,7 @@ def preset_attribute_table() -> list[str]:
 def preset_derived_table() -> list[str]:
     """What the default Leadership coefficients make of each preset's attributes, computed by the
     model's own code at time 0 (no structure: the base behaviour)."""
-    from orgsim.model import Model
+    from orgsim.model.engine import Model
 
     scenario = Scenario()
     params = scenario.leadership
@@ -295,7 +302,7 @@ def preset_derived_table() -> list[str]:
 def preset_block() -> list[str]:
     """The presets block of docs/model.md: both preset tables."""
     return [
-        "Integrator attributes of each preset (`orgsim/presets.py`; unset attributes come from `background`):",
+        "Integrator attributes of each preset (`orgsim/config/presets.py`; unset attributes come from `background`):",
         "",
         *preset_attribute_table(),
         "",
@@ -311,8 +318,8 @@ def stock_block() -> list[str]:
     import math
 
     from orgsim.config import STOCKS
-    from orgsim.market import MarketStocks
-    from orgsim.marketing import steady_state_levels
+    from orgsim.model.market import MarketStocks
+    from orgsim.model.marketing import steady_state_levels
 
     scenario = Scenario()
     initial = MarketStocks(scenario.market, steady_state_levels(scenario, scenario.marketing.initial_long_term_share))
@@ -454,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         stale.append(path)
         if not args.check:
-            from orgsim._io import atomic_write_text
+            from orgsim.config.files import atomic_write_text
 
             atomic_write_text(path, text)
     for path in stale:

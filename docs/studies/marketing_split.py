@@ -1,7 +1,7 @@
 """The marketing split study (issue 4): which fixed split of marketing effort books most, by horizon.
 
 Runs the default scenario with no structure, so the researcher-set policy
-``orgsim.marketing.FixedShares`` decides the split (``marketing.long_term_share``), at every
+``orgsim.model.marketing.FixedShares`` decides the split (``marketing.long_term_share``), at every
 long-term share 0.0, 0.1, ..., 1.0, over three years, with common random numbers (every share
 uses the same replication seeds). Because a run with no structure does not depend on its
 horizon, the first 91 days of a three-year run are exactly a 91-day run (checked below), so one
@@ -24,11 +24,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from orgsim.plot import OKABE_ITO
 from scipy import stats
 
 import orgsim
-from orgsim.marketing import fixed_shares
-from orgsim.plot import OKABE_ITO
+from orgsim.model.marketing import fixed_shares
 
 SHARES = [round(0.1 * i, 1) for i in range(11)]
 REPLICATIONS = 30

@@ -20,7 +20,7 @@ from simpy.events import Timeout
 if TYPE_CHECKING:
     import simpy
 
-    from orgsim.leadflow import Lead
+    from orgsim.model.leadflow import Lead
 
 
 class FollowUpDesk:

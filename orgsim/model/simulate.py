@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from orgsim.config import Scenario
-from orgsim.errors import Problem, ValidationError
-from orgsim.leadership import Structure
-from orgsim.model import Model
-from orgsim.results import RunResult
-from orgsim.streams import Seed, as_seed_sequence
+from orgsim.config.errors import Problem, ValidationError
+from orgsim.config.scenario import Scenario
+from orgsim.config.structure import Structure
+from orgsim.model.engine import Model
+from orgsim.model.results import RunResult
+from orgsim.model.streams import Seed, as_seed_sequence
 
 
 @functools.cache

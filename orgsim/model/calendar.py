@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from orgsim.config import Calendar
+from orgsim.config.scenario import Calendar
 
 
 class WorkCalendar:

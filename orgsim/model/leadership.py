@@ -25,12 +25,12 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from orgsim.config import Leadership, ProjectKind, Scenario
-from orgsim.leadership import Leader
-from orgsim.marketing import PlanningContext, fixed_shares
+from orgsim.config.scenario import Leadership, ProjectKind, Scenario
+from orgsim.config.structure import Leader
+from orgsim.model.marketing import PlanningContext, fixed_shares
 
 if TYPE_CHECKING:
-    from orgsim.recorder import Counters
+    from orgsim.model.recorder import Counters
 
 #: Stocks whose effect on bookings is direct (visible within a quarter in the pipeline);
 #: the others act indirectly and are seen only as far as the leader understands marketing.

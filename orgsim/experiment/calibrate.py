@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.config import Scenario
-from orgsim.errors import Problem, ValidationError
+from orgsim.config.errors import Problem, ValidationError
+from orgsim.config.scenario import Scenario
 
 #: The columns calibration understands (orgsim's names); ``mapping`` maps a CRM's names onto these.
 CANONICAL_COLUMNS: tuple[str, ...] = (
@@ -476,8 +476,8 @@ class _BaseFactors:
 
 def _base_factors(base: Scenario, days: float, runs: int, seed: int) -> _BaseFactors:
     """Factors a lead table cannot show, from ``runs`` simulations of ``base`` with no structure."""
-    from orgsim.simulate import simulate
-    from orgsim.streams import named_generator
+    from orgsim.model.simulate import simulate
+    from orgsim.model.streams import named_generator
 
     scenario = base.replace(period_days=1)
     market, mech, deals, leads = base.market, base.mechanisms, base.deals, base.leads
@@ -699,7 +699,7 @@ def from_leads(
             }
         )
 
-    from orgsim.streams import named_generator
+    from orgsim.model.streams import named_generator
 
     boot_rng = named_generator(seed, "calibrate/bootstrap")
     factors = _base_factors(base, end_day, int(base_runs), int(seed))

@@ -49,7 +49,7 @@ def resample(frame: pd.DataFrame, periods_per_bin: int) -> pd.DataFrame:
     """The tidy frame with ``periods_per_bin`` consecutive periods merged into one: flows are
     summed, levels take the value at the end of the bin and ratios (SLA compliance, effort
     share, ...) are recomputed from the summed flows, never averaged."""
-    from orgsim.recorder import add_ratios
+    from orgsim.model.recorder import add_ratios
 
     if periods_per_bin <= 1:
         return frame
@@ -84,7 +84,7 @@ _RATIOS = frozenset(
 
 
 def _is_flow(name: str) -> bool:
-    from orgsim.recorder import FLOW_COUNTERS
+    from orgsim.model.recorder import FLOW_COUNTERS
 
     return name in FLOW_COUNTERS or name == "profit_usd" or (name.startswith("effort_") and name.endswith("_days"))
 

@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim import config
-from orgsim.config import Scenario
-from orgsim.errors import Problem, ValidationError
+from orgsim.config import scenario as config
+from orgsim.config.errors import Problem, ValidationError
+from orgsim.config.scenario import Scenario
 
 #: The name of the TOML table holding the declarations.
 TOML_TABLE = "uncertain"
@@ -211,7 +211,7 @@ class Uncertainties:
             lines.append(f'"{name}" = {text}')
         text = "\n".join(lines) + "\n"
         if path is not None:
-            from orgsim._io import atomic_write_text
+            from orgsim.config.files import atomic_write_text
 
             atomic_write_text(Path(path), text)
         return text
@@ -228,7 +228,7 @@ class Uncertainties:
         :class:`~orgsim.experiment.LatinHypercube`, and number fields declared ``integer=True``
         are rounded too.
         """
-        from orgsim.experiment import scaled_points
+        from orgsim.experiment.study import scaled_points
 
         unit = np.asarray(unit, dtype=float)
         if unit.ndim != 2 or unit.shape[1] != len(self._items):
@@ -241,7 +241,7 @@ class Uncertainties:
 
     def latin_hypercube(self, n: int, seed: int = 0) -> pd.DataFrame:
         """``n`` Latin hypercube points (``scipy.stats.qmc``; the same seed gives the same points)."""
-        from orgsim.experiment import LatinHypercube
+        from orgsim.experiment.study import LatinHypercube
 
         return self.points(LatinHypercube(self.ranges, n=n, seed=seed).unit_sample())
 

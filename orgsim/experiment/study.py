@@ -30,12 +30,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.config import Scenario
-from orgsim.errors import Problem, ValidationError
-from orgsim.leadership import Structure
-from orgsim.parallel import TaskFailure, check_executor, check_progress, run_tasks
-from orgsim.simulate import package_versions, simulate
-from orgsim.store import Entry, ResultStore, RunRecord, StoreWarning, scenario_sha256, structure_sha256, task_key
+from orgsim.config.errors import Problem, ValidationError
+from orgsim.config.scenario import Scenario
+from orgsim.config.structure import Structure
+from orgsim.experiment.runner import TaskFailure, check_executor, check_progress, run_tasks
+from orgsim.experiment.store import Entry, ResultStore, RunRecord, StoreWarning, scenario_sha256, structure_sha256, task_key
+from orgsim.model.simulate import package_versions, simulate
 
 #: Short metric names accepted wherever a metric is named.
 METRIC_ALIASES: dict[str, str] = {"bookings": "bookings_usd", "profit": "profit_usd", "costs": "costs_usd"}

@@ -8,7 +8,7 @@ results. Override any attribute with ``preset().with_integrator(attribute=value)
 
 from __future__ import annotations
 
-from orgsim.leadership import Leader, Structure
+from orgsim.config.structure import Leader, Structure
 
 
 def marketing_under_sales() -> Structure:

@@ -35,14 +35,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from orgsim.config import Scenario
-from orgsim.errors import Problem, ValidationError
-from orgsim.uncertainty import Uncertain, Uncertainties
+from orgsim.config.errors import Problem, ValidationError
+from orgsim.config.scenario import Scenario
+from orgsim.experiment.uncertainty import Uncertain, Uncertainties
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from orgsim.experiment import Experiment, StructuresArg
+    from orgsim.experiment.study import Experiment, StructuresArg
 
 UncertainArg = Uncertainties | Mapping[str, Any] | Sequence[Uncertain]
 #: An output: a structure label, or a pair ``(a, b)`` for the paired difference a - b.
@@ -57,7 +57,7 @@ def _salib(module: str) -> Any:
         return importlib.import_module(f"SALib.{module}")
     except ImportError:
         raise ImportError(
-            "orgsim.sensitivity.morris/sobol need SALib: pip install 'orgsim[sensitivity]' (orgsim.sensitivity.winners does not)"
+            "orgsim.experiment.sensitivity.morris/sobol need SALib: pip install 'orgsim[sensitivity]' (orgsim.sensitivity.winners does not)"
         ) from None
 
 
@@ -94,7 +94,7 @@ def _evaluate(
     """Scale a unit-cube sample to scenario points and run each distinct point once with
     :func:`orgsim.sweep`. Returns the points of every sample row, the index of each row's
     distinct point in the experiment, and the experiment."""
-    from orgsim.experiment import sweep
+    from orgsim.experiment.study import sweep
 
     base = scenario if isinstance(scenario, Scenario) else None  # anything else is reported by sweep
     points = uncertain.points(unit, base)
@@ -117,7 +117,7 @@ def _evaluate(
 
 
 def _flow(name: str) -> bool:
-    from orgsim.recorder import FLOW_COUNTERS
+    from orgsim.model.recorder import FLOW_COUNTERS
 
     return name in FLOW_COUNTERS or name == "profit_usd" or (name.startswith("effort_") and name.endswith("_days"))
 
@@ -165,13 +165,13 @@ def _values(experiment: Experiment, metric: str, at_day: float | None) -> tuple[
 
 
 def _t_half(se: np.ndarray, n: np.ndarray, confidence: float) -> np.ndarray:
-    from orgsim.experiment import _t_quantile
+    from orgsim.experiment.study import _t_quantile
 
     return _t_quantile(confidence, n - 1.0) * se
 
 
 def _mean_sd(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from orgsim.experiment import _moments
+    from orgsim.experiment.study import _moments
 
     return _moments(x, axis=axis)
 
@@ -707,7 +707,7 @@ def winners(
     _check_run_args(problems, sample_seed)
     if problems:
         raise ValidationError(problems)
-    from orgsim.experiment import LatinHypercube
+    from orgsim.experiment.study import LatinHypercube
 
     unit = LatinHypercube(u.ranges, n=int(samples), seed=int(sample_seed)).unit_sample()
     points, index, experiment = _evaluate(
@@ -824,7 +824,7 @@ def plot_morris(indices: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     Args:
         indices: :meth:`Sensitivity.indices` of a Morris study.
     """
-    from orgsim.plot import OKABE_ITO
+    from orgsim.present.plot import OKABE_ITO
 
     if ax is None:
         _, ax = _plt().subplots(figsize=(7.0, 4.5), constrained_layout=True)
@@ -849,7 +849,7 @@ def plot_morris(indices: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 def _money() -> Any:
     """Tick labels such as $250k, $1.5M (the formatter of :mod:`orgsim.plot`)."""
-    from orgsim.plot import _money_formatter
+    from orgsim.present.plot import _money_formatter
 
     return _money_formatter()
 
@@ -861,7 +861,7 @@ def plot_sobol(indices: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     Args:
         indices: :meth:`Sensitivity.indices` of a Sobol study.
     """
-    from orgsim.plot import OKABE_ITO
+    from orgsim.present.plot import OKABE_ITO
 
     if ax is None:
         _, ax = _plt().subplots(figsize=(8.5, 0.6 * len(indices) + 1.8), constrained_layout=True)
@@ -888,7 +888,7 @@ def plot_winners(
     """
     from matplotlib.patches import Patch
 
-    from orgsim.plot import OKABE_ITO
+    from orgsim.present.plot import OKABE_ITO
 
     table = winners.regions(x, y, bins=bins, day=day)
     colours = {s: OKABE_ITO[i % len(OKABE_ITO)] for i, s in enumerate(winners.labels)}

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from orgsim.errors import Problem, ValidationError
+from orgsim.config.errors import Problem, ValidationError
 
 T = TypeVar("T")
 R = TypeVar("R")

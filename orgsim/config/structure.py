@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orgsim.errors import Problem, ValidationError
+from orgsim.config.errors import Problem, ValidationError
 
 # Defaults by background: (value at background 0 = sales, value at background 1 = marketing),
 # interpolated linearly. Sources: the seeds and CALIBRATION.md "Pressure, pricing, hierarchy".
@@ -212,7 +212,7 @@ class Structure:
     @classmethod
     def from_toml(cls, path: str | Path) -> Structure:
         """Load a structure from a TOML file (the layout of :meth:`to_dict`)."""
-        from orgsim.config import read_toml
+        from orgsim.config.scenario import read_toml
 
         try:
             return cls.from_dict(read_toml(path))
@@ -227,7 +227,7 @@ class Structure:
 
         text = tomli_w.dumps(self.to_dict())
         if path is not None:
-            from orgsim._io import atomic_write_text
+            from orgsim.config.files import atomic_write_text
 
             atomic_write_text(Path(path), text)
         return text

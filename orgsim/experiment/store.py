@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from orgsim._io import atomic_write_bytes, atomic_write_text
-from orgsim.errors import Problem, ValidationError
+from orgsim.config.errors import Problem, ValidationError
+from orgsim.config.files import atomic_write_bytes, atomic_write_text
 
 #: Version of the on-disk layout.
 STORE_FORMAT = 1

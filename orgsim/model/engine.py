@@ -24,12 +24,11 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from orgsim.calendar import WorkCalendar
-from orgsim.config import STOCKS, Scenario
-from orgsim.decay import DecayCurve
-from orgsim.leadership import Structure
-from orgsim.leadflow import QUALITY, READINESS, U_CONTACT, U_IGNORE, U_QUALIFY, U_RECYCLE, Z_SCORE, DayBatch, Lead, LeadSource
-from orgsim.management import (
+from orgsim.config.scenario import STOCKS, Scenario
+from orgsim.config.structure import Structure
+from orgsim.model.calendar import WorkCalendar
+from orgsim.model.decay import DecayCurve
+from orgsim.model.leadership import (
     Escalation,
     LeaderAllocation,
     Trust,
@@ -38,9 +37,10 @@ from orgsim.management import (
     stock_impacts,
     unfollowed_share,
 )
-from orgsim.market import MarketStocks, hill
-from orgsim.marketing import FixedShares, MarketingTeam, steady_state_levels
-from orgsim.recorder import (
+from orgsim.model.leadflow import QUALITY, READINESS, U_CONTACT, U_IGNORE, U_QUALIFY, U_RECYCLE, Z_SCORE, DayBatch, Lead, LeadSource
+from orgsim.model.market import MarketStocks, hill
+from orgsim.model.marketing import FixedShares, MarketingTeam, steady_state_levels
+from orgsim.model.recorder import (
     CAMPAIGN,
     CHANNEL,
     FLOW_COUNTERS,
@@ -55,8 +55,8 @@ from orgsim.recorder import (
     LeadLog,
     build_series,
 )
-from orgsim.sales import FollowUpDesk, logistic, logit
-from orgsim.streams import Seed, Streams
+from orgsim.model.sales import FollowUpDesk, logistic, logit
+from orgsim.model.streams import Seed, Streams
 
 _SOURCE_COUNTER = {0: "leads_inbound", 1: "leads_campaign", 2: "leads_outbound", 3: "leads_channel"}
 SCORE = Z_SCORE  # a batch's score noise row holds the score once the batch is scored (Model._score)

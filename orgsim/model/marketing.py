@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import simpy
 from simpy.events import Timeout
 
-from orgsim.config import STOCKS, Marketing, ProjectKind, Scenario
+from orgsim.config.scenario import STOCKS, Marketing, ProjectKind, Scenario
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from orgsim.market import MarketStocks
-    from orgsim.recorder import Counters
+    from orgsim.model.market import MarketStocks
+    from orgsim.model.recorder import Counters
 
 #: Priorities (lower runs first and preempts higher): rush work under pressure, short-term
 #: work, long-term work. Rush requests therefore displace long-term projects first.

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from orgsim.errors import Problem, ValidationError
+from orgsim.config.errors import Problem, ValidationError
 
 INF = math.inf
 
@@ -696,7 +696,7 @@ class Scenario(_Section):
 
         text = tomli_w.dumps(self.to_dict())
         if path is not None:
-            from orgsim._io import atomic_write_text
+            from orgsim.config.files import atomic_write_text
 
             atomic_write_text(Path(path), text)
         return text

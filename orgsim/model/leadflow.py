@@ -19,9 +19,9 @@ from itertools import accumulate
 
 import numpy as np
 
-from orgsim.config import Scenario
-from orgsim.recorder import CHANNEL, OUTBOUND
-from orgsim.streams import Streams
+from orgsim.config.scenario import Scenario
+from orgsim.model.recorder import CHANNEL, OUTBOUND
+from orgsim.model.streams import Streams
 
 
 class Lead:

@@ -43,7 +43,7 @@ def as_seed_sequence(seed: Seed) -> np.random.SeedSequence:
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        from orgsim.errors import Problem, ValidationError
+        from orgsim.config.errors import Problem, ValidationError
 
         raise ValidationError(Problem("seed", seed, "a non-negative integer or a numpy SeedSequence"))
     return np.random.SeedSequence(int(seed))

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from orgsim.config import Scenario, describe
-from orgsim.errors import ValidationError
+from orgsim.config.errors import ValidationError
+from orgsim.config.scenario import Scenario, describe
 
 _SUMMARY_ROWS = (
     ("leads_created", "leads", "{:,.0f}"),
@@ -51,8 +51,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     quality, score, arrival, MQL, first touch, opportunity, close, outcome, value).
     Example: orgsim run scenarios/startup.toml --structure shared_leader --seed 3
     """
-    from orgsim import presets
-    from orgsim.simulate import simulate
+    from orgsim.config import presets
+    from orgsim.model.simulate import simulate
 
     scenario = _load_scenario(args.scenario)
     structures = presets.all()
@@ -66,7 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"orgsim run: scenario {scenario.name!r}, {label}, seed {args.seed}, {result.meta['horizon_days']:g} days")
     print(_format_totals(result.totals))
     if args.leads_csv is not None and result.leads is not None:
-        from orgsim._io import atomic_write_text
+        from orgsim.config.files import atomic_write_text
 
         atomic_write_text(Path(args.leads_csv), result.leads.to_csv(index=False))
         print(f"lead log written to {args.leads_csv}")
@@ -94,8 +94,8 @@ _FIGURES = ("dashboard", "bookings", "cumulative", "differences", "funnel", "eff
 
 def _structures_arg(names: Sequence[str] | None, files: Sequence[str] | None) -> dict[str, object]:
     """Presets by name plus structures from TOML files, labelled by name (all presets if neither is given)."""
-    from orgsim import presets
-    from orgsim.leadership import Structure
+    from orgsim.config import presets
+    from orgsim.config.structure import Structure
 
     known = presets.all()
     chosen: dict[str, object] = {}
@@ -177,8 +177,8 @@ def write_results(experiment: object, out: Path, baseline: str | None) -> list[P
     matplotlib.use("Agg")  # files only; the command line never opens a window
     import matplotlib.pyplot as plt
 
-    from orgsim import plot
-    from orgsim._io import atomic_write, atomic_write_bytes
+    from orgsim.config.files import atomic_write, atomic_write_bytes
+    from orgsim.present import plot
 
     ex: Any = experiment
     written: list[Path] = []
@@ -231,7 +231,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     With no arguments: the four presets on the default scenario over three years, 10
     replications.
     """
-    from orgsim.experiment import compare
+    from orgsim.experiment.study import compare
 
     scenario = _load_scenario(args.scenario)
     structures = _structures_arg(args.structures, args.structure_file)
@@ -288,7 +288,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     --samples 16``. Writes points.csv, summary.csv (per point, structure and metric) and
     totals.csv into --out, and prints mean bookings per point and structure.
     """
-    from orgsim.experiment import LatinHypercube, sweep
+    from orgsim.experiment.study import LatinHypercube, sweep
 
     scenario = _load_scenario(args.scenario)
     structures = _structures_arg(args.structures, args.structure_file)
@@ -322,7 +322,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             float_format="{:,.0f}".format
         )
     )
-    from orgsim._io import atomic_write
+    from orgsim.config.files import atomic_write
 
     for name, frame, kwargs in (
         ("points.csv", experiment.points, {}),
@@ -360,9 +360,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from orgsim import sensitivity
-    from orgsim._io import atomic_write, atomic_write_bytes
-    from orgsim.uncertainty import Uncertainties
+    from orgsim.config.files import atomic_write, atomic_write_bytes
+    from orgsim.experiment import sensitivity
+    from orgsim.experiment.uncertainty import Uncertainties
 
     scenario = _load_scenario(args.scenario)
     structures = _structures_arg(args.structures, args.structure_file)
@@ -495,7 +495,7 @@ def _parse_ranges(items: Sequence[str], flag: str) -> dict[str, tuple[float, flo
 
 
 def ValidationError_for(field: str, value: object, allowed: str) -> ValidationError:
-    from orgsim.errors import Problem
+    from orgsim.config.errors import Problem
 
     return ValidationError(Problem(field, value, allowed))
 
@@ -519,7 +519,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     and the source of the default (CALIBRATION.md). Edit it, check it with orgsim validate,
     and run it with orgsim compare DIR/scenario.toml.
     """
-    from orgsim._io import atomic_write_text
+    from orgsim.config.files import atomic_write_text
 
     folder = _out_arg(args.directory, "DIR")
     path = folder / "scenario.toml"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from orgsim.config import STOCKS, Market
+from orgsim.config.scenario import STOCKS, Market
 
 
 def hill(level: float, half_saturation: float, shape: float) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orgsim.config import Calendar, Inbound, Leads, Marketing, Mechanisms, Sales, Scenario
+from orgsim.config.scenario import Calendar, Inbound, Leads, Marketing, Mechanisms, Sales, Scenario
 
 
 def default() -> Scenario:

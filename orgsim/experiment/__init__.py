@@ -1,0 +1,11 @@
+"""Layer 3, experiments: many runs, compared with common random numbers.
+
+Runners and executors, the result store, designs (grids, Latin hypercubes, declared
+uncertainties), statistics, :class:`Experiment`, sensitivity analysis and calibration. Imports
+from :mod:`orgsim.model` and :mod:`orgsim.config`, never from a mechanism's internals.
+"""
+
+from orgsim.experiment.store import ResultStore
+from orgsim.experiment.study import Crossover, Experiment, LatinHypercube, ReplicationsNeeded, compare, scaled_points, sweep
+
+__all__ = ["Crossover", "Experiment", "LatinHypercube", "ReplicationsNeeded", "ResultStore", "compare", "scaled_points", "sweep"]
