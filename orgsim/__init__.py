@@ -55,6 +55,13 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_LAZY[name]), name)
     elif name in _LAZY_MODULES:
         value = importlib.import_module(_LAZY_MODULES[name])
+        if name == "sensitivity":
+            # The sensitivity figures live in the presentation layer; the documented names
+            # orgsim.sensitivity.plot_morris/plot_sobol/plot_winners stay as aliases here, at the
+            # top of the house, where importing from every layer is allowed.
+            plots = importlib.import_module("orgsim.present.sensitivity_plots")
+            for plot_name in ("plot_morris", "plot_sobol", "plot_winners"):
+                setattr(value, plot_name, getattr(plots, plot_name))
     else:
         raise AttributeError(f"module 'orgsim' has no attribute {name!r}")
     globals()[name] = value

@@ -4,6 +4,8 @@ files, short functions. Checked with ``ast`` on the source, so nothing is import
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "orgsim"
 LAYERS = ("config", "model", "experiment", "present")
 MAX_FILE_LINES = 600
 MAX_FUNCTION_LINES = 80
+#: The declared exceptions: a module of a lower layer that loads one of a higher layer by name at
+#: run time. ``Sensitivity.plot()`` and ``Winners.plot()`` load their figures on demand from the
+#: presentation layer, as pandas loads its plotting backend; nothing else may.
+PLUGIN_POINTS = {("orgsim/experiment/sample_runs.py", "orgsim.present.sensitivity_plots")}
 
 
 def _modules() -> list[Path]:
@@ -73,6 +79,22 @@ def test_no_layer_imports_from_a_layer_above_it() -> None:
     assert not upward, "imports that run up the layers:\n" + "\n".join(upward)
 
 
+def test_no_layer_loads_a_higher_layer_by_name_except_the_declared_plugin_points() -> None:
+    """importlib with a module name in a string is an import the first test cannot see."""
+    hidden = []
+    for path in _modules():
+        mine = _layer(_dotted(path))
+        if mine is None:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("orgsim."):
+                theirs = _layer(node.value)
+                where = str(path.relative_to(PACKAGE.parent))
+                if theirs is not None and theirs > mine and (where, node.value) not in PLUGIN_POINTS:
+                    hidden.append(f"{where}:{node.lineno} names {node.value}")
+    assert not hidden, "modules that load a higher layer by name:\n" + "\n".join(hidden)
+
+
 def test_the_scan_sees_imports() -> None:
     """Guard against a scan that finds nothing: the engine imports the config layer."""
     path = PACKAGE / "model" / "engine.py"
@@ -100,3 +122,9 @@ def test_no_function_is_over_80_lines() -> None:
 def test_the_model_engine_stays_short() -> None:
     lines = len((PACKAGE / "model" / "engine.py").read_text(encoding="utf-8").splitlines())
     assert lines <= 300, f"model/engine.py has {lines} lines: it builds, wires, runs and collects; mechanisms live in their own modules"
+
+
+def test_the_module_table_of_architecture_md_is_current() -> None:
+    script = PACKAGE.parent / "docs" / "scripts" / "gen_architecture.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

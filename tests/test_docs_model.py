@@ -43,6 +43,11 @@ def test_parameters_md_is_exactly_what_the_generator_produces_from_the_code(gen:
     assert PARAMETERS_MD.read_text(encoding="utf-8") == expected, f"docs/parameters.md is stale: {REGENERATE}"
 
 
+def test_outcomes_md_is_exactly_what_the_generator_produces_from_the_registry(gen: ModuleType) -> None:
+    expected = gen.render_outcomes() + "\n"
+    assert (ROOT / "docs" / "outcomes.md").read_text(encoding="utf-8") == expected, f"docs/outcomes.md is stale: {REGENERATE}"
+
+
 def test_the_generated_tables_of_model_md_are_current(gen: ModuleType, model_md: str) -> None:
     assert model_md == gen.render_model(model_md), f"a generated table in docs/model.md is stale: {REGENERATE}"
 

@@ -302,7 +302,7 @@ def test_the_figures_draw_one_mark_per_parameter_and_label_their_units(
     ax = screening.plot("bookings", "siloed")
     assert "USD" in ax.get_xlabel() and "USD" in ax.get_ylabel()
     assert len(ax.get_legend().get_texts()) == 3 + 1  # three parameters and the sigma = mu* line
-    ax = sensitivity.plot_sobol(
+    ax = orgsim.sensitivity.plot_sobol(
         pd.DataFrame({"S1": [0.7, 0.1], "S1_conf": [0.1, 0.05], "ST": [0.8, 0.2], "ST_conf": [0.1, 0.05]}, index=["a", "b"])
     )
     assert len(ax.patches) == 4

@@ -2,7 +2,9 @@
 
 Every row comes from the code: Scenario fields from :func:`orgsim.config.describe` (names,
 defaults, ranges, descriptions, sources), their types and choices from the dataclass metadata,
-the leader attributes from :mod:`orgsim.leadership`, and the presets from :mod:`orgsim.presets`.
+the leader attributes from the declarations of :class:`orgsim.config.Leader` (the same ``param()``
+metadata: range, meaning, source, defaults by background), and the presets from
+:mod:`orgsim.config.presets`.
 Units are read off the field names (``_days``, ``_usd_per_year``, ...), as the style guide
 puts them there.
 
@@ -18,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
 import inspect
-import re
 import sys
 import typing
 from pathlib import Path
@@ -37,13 +37,13 @@ from orgsim.config import (  # noqa: E402
     describe,
     presets,
 )
-from orgsim.config import scenario as config  # noqa: E402
-from orgsim.config import structure as leadership  # noqa: E402
+from orgsim.config.params import allowed_range, type_hints  # noqa: E402
 from orgsim.config.structure import Leader  # noqa: E402
 from orgsim.model.leadership import LeaderAllocation, unfollowed_share  # noqa: E402
 
 PARAMETERS_MD = ROOT / "docs" / "parameters.md"
 MODEL_MD = ROOT / "docs" / "model.md"
+OUTCOMES_MD = ROOT / "docs" / "outcomes.md"
 
 # Units read off a field's name: the longest matching suffix wins.
 _UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -113,11 +113,6 @@ def cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls, globalns=vars(config))
-
-
 def field_of(dotted: str, root: type = Scenario) -> tuple[Any, dict[str, Any]]:
     """The type hint and metadata of a dotted Scenario field, e.g. ``market.brand.lag_days``."""
     cls: Any = root
@@ -125,7 +120,7 @@ def field_of(dotted: str, root: type = Scenario) -> tuple[Any, dict[str, Any]]:
     meta: dict[str, Any] = {}
     for part in dotted.split("."):
         fields = {f.name: f for f in dataclasses.fields(cls)}
-        hint = _hints(cls)[part]
+        hint = type_hints(cls)[part]
         meta = dict(fields[part].metadata)
         if dataclasses.is_dataclass(hint):
             cls = hint
@@ -184,55 +179,22 @@ def _rows_table(rows: list[tuple[str, Any, str, str, str]], root: type = Scenari
 
 
 # -- leaders -------------------------------------------------------------------------------
-def background_default_sources() -> dict[str, str]:
-    """The comment above each entry of leadership._BACKGROUND_DEFAULTS: the source of that default."""
-    lines = inspect.getsource(leadership).splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("_BACKGROUND_DEFAULTS"))
-    sources: dict[str, str] = {}
-    comment: list[str] = []
-    for line in lines[start + 1 :]:
-        stripped = line.strip()
-        if stripped == "}":
-            break
-        if stripped.startswith("#"):
-            comment.append(stripped.lstrip("# ").strip())
-            continue
-        match = re.match(r'"(\w+)":\s*\(', stripped)
-        if match:
-            sources[match.group(1)] = " ".join(comment)
-            comment = []
-    missing = set(leadership._BACKGROUND_DEFAULTS) - set(sources)
-    if missing:
-        raise RuntimeError(f"no source comment found for background defaults {sorted(missing)}")
-    return sources
-
-
 def leader_table() -> list[str]:
+    """One row per Leader attribute, from its declaration: range, meaning, the defaults at three
+    backgrounds and the source of the default."""
     at_sales, at_mid, at_marketing = Leader(background=0.0).to_dict(), Leader().to_dict(), Leader(background=1.0).to_dict()
-    sources = background_default_sources()
     out = [
         "| attribute | type | allowed | meaning | default at background 0 (sales) | at 0.5 | at 1 (marketing) | source of the default |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for f in dataclasses.fields(Leader):
-        name = f.name
-        if name in leadership._RANGES:
-            lo, hi, meaning = leadership._RANGES[name]
-            rng = f"[{lo:g}, {hi:g}]"
-        elif name == "agreed_scoring_criteria":
-            rng, meaning = "true or false", "sales and marketing work to jointly agreed lead-scoring criteria"
-        else:  # pragma: no cover - a new attribute must be added to _RANGES
-            raise RuntimeError(f"Leader.{name} has no range in leadership._RANGES")
-        hint = _hints(Leader)[name]
+        name, meta = f.name, f.metadata
+        hint = type_hints(Leader)[name]
         tname = "float" if hint == (float | None) else type_name(hint)
-        if name == "background":
-            source = "the profile's choice"
-        elif name in sources:
-            source = sources[name] + " (linear in background)"
-        else:
-            source = "A: fixed default, not set by background"
+        rng = allowed(allowed_range(meta), hint, dict(meta))
+        source = meta["source"] + (" (linear in background)" if "by_background" in meta else "")
         out.append(
-            f"| `{name}` | {tname} | {rng} | {cell(meaning)} | `{fmt(at_sales[name])}` | `{fmt(at_mid[name])}` "
+            f"| `{name}` | {tname} | {rng} | {cell(meta['doc'])} | `{fmt(at_sales[name])}` | `{fmt(at_mid[name])}` "
             f"| `{fmt(at_marketing[name])}` | {cell(source)} |"
         )
     return out
@@ -259,6 +221,7 @@ def preset_attribute_table() -> list[str]:
 def preset_derived_table() -> list[str]:
     """What the default Leadership coefficients make of each preset's attributes, computed by the
     model's own code at time 0 (no structure: the base behaviour)."""
+    from orgsim.model.costs import leadership_cost_per_year
     from orgsim.model.engine import Model
 
     scenario = Scenario()
@@ -274,22 +237,21 @@ def preset_derived_table() -> list[str]:
             share_pressed = policy.long_term_share(model.marketing.context(quota_pressure=1.0))
         else:  # the fixed split
             share_now = share_pressed = scenario.marketing.long_term_share
+        neutral_ignore = model.discipline.share if leader is None else unfollowed_share(scenario.sales.ignore_share, 0.5, 0, leader, params)
         values = {
             "long-term share of marketing effort chosen at time 0": fmt(round(share_now, 4)),
             "the same under full quota pressure (shortfall 1)": fmt(round(share_pressed, 4)),
-            "rep effectiveness (`sales.rep_skill` 0.8)": fmt(round(model.rep_effectiveness, 4)),
-            "prospecting share of rep time": fmt(round(model.prospecting_share, 4)),
-            f"reps on follow-up duty (of {scenario.sales.reps})": str(model.desk.servers),
-            "mean discount before pressure": fmt(round(model.discount_mean, 4)),
-            "scoring-noise factor from agreed criteria": fmt(round(1.0 - model._criteria_cut, 4)),
-            "unfollowed MQL share at neutral trust, no disputes": fmt(
-                round(model.ignore_share if leader is None else unfollowed_share(scenario.sales.ignore_share, 0.5, 0, leader, params), 4)
-            ),
+            "rep effectiveness (`sales.rep_skill` 0.8)": fmt(round(model.pipeline.rep_effectiveness, 4)),
+            "prospecting share of rep time": fmt(round(model.sales.prospecting_share, 4)),
+            f"reps on follow-up duty (of {scenario.sales.reps})": str(model.sales.desk.servers),
+            "mean discount before pressure": fmt(round(model.pipeline.discount_mean, 4)),
+            "scoring-noise factor from agreed criteria": fmt(round(1.0 - model.leadflow.criteria_cut, 4)),
+            "unfollowed MQL share at neutral trust, no disputes": fmt(round(neutral_ignore, 4)),
             "dispute service time, days": "—"
             if leader is None
             else fmt(round(params.dispute_attention_days / max(leader.attention, 0.01), 4)),
             "P(dispute resolved for sales)": "—" if leader is None else fmt(round((1.0 - leader.bias) / 2.0, 4)),
-            "leadership cost charged, USD per year": fmt(round(model._leadership_cost_per_year())),
+            "leadership cost charged, USD per year": fmt(round(leadership_cost_per_year(structure, scenario.costs.head_cost_usd_per_year))),
         }
         for label, value in values.items():
             rows.setdefault(label, []).append(value)
@@ -446,9 +408,50 @@ def render_model(model_text: str) -> str:
     return model_text
 
 
+def render_outcomes() -> str:
+    """docs/outcomes.md: every declared outcome, from the registry the recorder, the totals, the
+    plots and sensitivity analysis read (:mod:`orgsim.model.outcomes`)."""
+    from orgsim.model.outcomes import END, FAMILIES, outcomes
+
+    def parts(o: Any) -> str:
+        if o.kind == "ratio":
+            return f"`{o.numerator}` / ({' + '.join(f'`{d}`' for d in o.denominator)})"
+        if o.sum_of:
+            return " + ".join(f"`{d}`" for d in o.sum_of)
+        return ""
+
+    out = [
+        "# Outcomes",
+        "",
+        "<!-- generated by docs/scripts/gen_parameters.py from orgsim/model/outcomes.py; do not edit -->",
+        "",
+        "Every column of `RunResult.series` and every entry of `RunResult.totals`, declared once in",
+        "`orgsim/model/outcomes.py`. A **flow** is counted within each period and summed over the run;",
+        "a **level** is read at the end of each period, and its total is its value at the end of the run",
+        f"(`{END.format('<level>')}`); a **ratio** is computed from its parts, per period and over the run.",
+        "Look one up with `orgsim.model.outcomes.outcome(name)`.",
+        "",
+        "| outcome | kind | unit | in | what it measures | computed as |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for o in outcomes():
+        out.append(f"| `{o.name}` | {o.kind} | {o.unit} | {o.where} | {o.description} | {parts(o)} |")
+    out += ["", "## Families", "", "One outcome per project kind or market stock:", ""]
+    out += ["| pattern | kind | unit | what it measures |", "| --- | --- | --- | --- |"]
+    for family in FAMILIES:
+        member = "<kind>" if "effort" in family.pattern else "<stock>"
+        text = family.description.replace("{!r}", f"`{member}`").replace("{}", f"`{member}`")
+        out.append(f"| `{family.pattern.replace('{}', member)}` | {family.kind} | {family.unit} | {text} |")
+    return "\n".join(out)
+
+
 def outputs() -> dict[Path, str]:
     """Each generated file with the text it should have now."""
-    return {PARAMETERS_MD: render_parameters() + "\n", MODEL_MD: render_model(MODEL_MD.read_text(encoding="utf-8"))}
+    return {
+        PARAMETERS_MD: render_parameters() + "\n",
+        MODEL_MD: render_model(MODEL_MD.read_text(encoding="utf-8")),
+        OUTCOMES_MD: render_outcomes() + "\n",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

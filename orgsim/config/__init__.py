@@ -1,35 +1,17 @@
 """Layer 1, configuration: what a run is asked to simulate.
 
-The ``param()`` schema and the one validation kit, :class:`Scenario` and its sections,
-:class:`Leader` and :class:`Structure`, the presets and ready-made scenarios, and TOML in and
-out. Imports nothing else of orgsim; every other layer imports from here.
+The one validation kit (``checks``), the ``param()`` schema (``params``), :class:`Scenario`
+(``scenario``) and its sections (``sections``, ``marketing``), :class:`Leader` and
+:class:`Structure` (``structure``), the presets and ready-made scenarios, and TOML in and out
+(``files``). Imports nothing else of orgsim; every other layer imports from here.
 """
 
 from orgsim.config.errors import Problem, ValidationError
-from orgsim.config.scenario import (
-    INF,
-    STOCKS,
-    Calendar,
-    Costs,
-    Deals,
-    DecayTable,
-    Growth,
-    Inbound,
-    Leadership,
-    Leads,
-    Market,
-    Marketing,
-    Mechanisms,
-    ProjectKind,
-    Sales,
-    Scenario,
-    StockParams,
-    default_project_kinds,
-    describe,
-    param,
-    read_toml,
-    validate,
-)
+from orgsim.config.files import read_toml
+from orgsim.config.marketing import STOCKS, Market, Marketing, ProjectKind, StockParams, default_project_kinds
+from orgsim.config.params import DecayTable, param
+from orgsim.config.scenario import INF, Scenario, describe, validate
+from orgsim.config.sections import Calendar, Costs, Deals, Growth, Inbound, Leadership, Leads, Mechanisms, Sales
 from orgsim.config.structure import Leader, Structure
 
 __all__ = [

@@ -1,11 +1,42 @@
-"""Atomic file writes: a temp file in the same folder, fsync, then rename."""
+"""Files in and out: TOML read with every failure as a ValidationError, and atomic writes (a
+temp file in the same folder, fsync, then rename)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+import tomllib
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
+
+from orgsim.config.errors import Problem, ValidationError
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning a missing file or bad syntax into a ValidationError naming the file."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ValidationError(Problem(str(path), "missing", "the file does not exist")) from None
+    except IsADirectoryError:
+        raise ValidationError(Problem(str(path), "a directory", "a TOML file")) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ValidationError(Problem(str(path), "not TOML", f"valid TOML ({err})")) from None
+    except UnicodeDecodeError:
+        raise ValidationError(Problem(str(path), "binary", "a UTF-8 TOML file")) from None
+
+
+def write_toml(data: Mapping[str, Any], path: str | Path | None = None) -> str:
+    """``data`` as TOML text; also written atomically to ``path`` when given."""
+    import tomli_w  # only writing needs it
+
+    text = tomli_w.dumps(data)
+    if path is not None:
+        atomic_write_text(Path(path), text)
+    return text
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

@@ -13,128 +13,128 @@ with the same roles and profiles gives bit-identical results.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orgsim.config.checks import MAX_HORIZON_DAYS, problems_under, raise_problems, unknown_keys
 from orgsim.config.errors import Problem, ValidationError
+from orgsim.config.files import read_toml, write_toml
+from orgsim.config.params import Section, check_field, param
 
-# Defaults by background: (value at background 0 = sales, value at background 1 = marketing),
-# interpolated linearly. Sources: the seeds and CALIBRATION.md "Pressure, pricing, hierarchy".
-_BACKGROUND_DEFAULTS: dict[str, tuple[float, float]] = {
-    # a 90-day quota mindset (seed 004) vs a multi-year brand view (Binet & Field, I)
-    "horizon_days": (90.0, 730.0),
-    # ~80% of executives would cut discretionary spend to hit a quarter (Graham et al. 2005, P)
-    "quota_sensitivity": (0.9, 0.3),
-    # "how can a marketing specialist truly understand the nature of a sales approach?" (seed 001)
-    "sales_understanding": (0.95, 0.55),
-    # sales "very focused on the short-term tangibles" (seed 000); departmental view (Dearborn & Simon 1958)
-    "marketing_understanding": (0.45, 0.95),
-    # "you're not following up on all leads within 24hrs" (seed 000): marketing enforces the SLA
-    "sla_enforcement": (0.2, 0.85),
-    # the sales lead "ignored my need to have all sales conversations logged" (seed 000)
-    "crm_discipline": (0.35, 0.8),
-    # marketing "empowered to offer discounts and bundles through 'their' sales force" (seed 000)
-    "discount_authority": (0.35, 0.75),
-    # a functional head gives the other function's disputes moderate attention
-    "attention": (0.5, 0.5),
-    # disputes resolved for the function the leader comes from (-1 sales .. +1 marketing)
-    "bias": (-0.6, 0.6),
-}
 
-_RANGES: dict[str, tuple[float, float, str]] = {
-    "background": (0.0, 1.0, "0 = pure sales .. 1 = pure marketing"),
-    "horizon_days": (1.0, 36_500.0, "planning horizon over which delayed payoffs count, days"),
-    "quota_sensitivity": (0.0, 1.0, "how strongly a quarter's shortfall changes decisions"),
-    "sales_understanding": (0.0, 1.0, "coaching, outbound support, deal strategy"),
-    "marketing_understanding": (0.0, 1.0, "judging campaigns, scoring and brand"),
-    "sla_enforcement": (0.0, 1.0, "how hard follow-up of every MQL is enforced"),
-    "crm_discipline": (0.0, 1.0, "how hard outcome logging is enforced"),
-    "discount_authority": (0.0, 1.0, "how freely price is traded for wins"),
-    "attention": (0.0, 1.0, "share of time for cross-functional disputes"),
-    "bias": (-1.0, 1.0, "side disputes are resolved for: -1 sales .. +1 marketing"),
-    "salary_usd_per_year": (0.0, 1e8, "salary charged to sales and marketing"),
-}
+def _by_background(at_sales: float, at_marketing: float, doc: str, *, lo: float = 0.0, hi: float = 1.0, source: str) -> Any:
+    """A leader attribute in ``[lo, hi]`` whose default (``None``) is set by ``background``:
+    interpolated linearly between its value at background 0 (sales) and at 1 (marketing)."""
+    return param(None, lo, hi, doc, source=source, extra={"by_background": (at_sales, at_marketing)})
 
 
 @dataclass(frozen=True)
-class Leader:
+class Leader(Section, prefix="leader.", noun="attribute"):
     """A leader's profile. Unset attributes (``None``) take their defaults from ``background``.
 
     Example: ``Leader(background=0.0)`` is a sales-background leader; ``Leader(background=0.0,
-    horizon_days=365)`` the same with a one-year planning horizon.
+    horizon_days=365)`` the same with a one-year planning horizon. The defaults by background
+    and their sources are the seeds and CALIBRATION.md "Pressure, pricing, hierarchy".
     """
 
-    background: float = 0.5
+    background: float = param(0.5, 0.0, 1.0, "0 = pure sales .. 1 = pure marketing", source="the profile's choice")
     """0 = pure sales .. 1 = pure marketing; sets the defaults of the attributes below."""
-    horizon_days: float | None = None
+    horizon_days: float | None = _by_background(
+        90.0,
+        730.0,
+        "planning horizon over which delayed payoffs count, days",
+        lo=1.0,
+        hi=MAX_HORIZON_DAYS,
+        source="a 90-day quota mindset (seed 004) vs a multi-year brand view (Binet & Field, I)",
+    )
     """Planning horizon: how far ahead payoffs count when allocating marketing work (days)."""
-    quota_sensitivity: float | None = None
+    quota_sensitivity: float | None = _by_background(
+        0.9,
+        0.3,
+        "how strongly a quarter's shortfall changes decisions",
+        source="~80% of executives would cut discretionary spend to hit a quarter (Graham et al. 2005, P)",
+    )
     """How strongly quarter-to-date shortfall turns into preemption and discounts (0..1)."""
-    sales_understanding: float | None = None
+    sales_understanding: float | None = _by_background(
+        0.95,
+        0.55,
+        "coaching, outbound support, deal strategy",
+        source='"how can a marketing specialist truly understand the nature of a sales approach?" (seed 001)',
+    )
     """Coaching, outbound support, deal strategy: scales rep effectiveness (0..1)."""
-    marketing_understanding: float | None = None
+    marketing_understanding: float | None = _by_background(
+        0.45,
+        0.95,
+        "judging campaigns, scoring and brand",
+        source='sales "very focused on the short-term tangibles" (seed 000); departmental view (Dearborn & Simon 1958)',
+    )
     """Judgement of campaigns, scoring and brand: accuracy of allocation (0..1)."""
-    sla_enforcement: float | None = None
+    sla_enforcement: float | None = _by_background(
+        0.2,
+        0.85,
+        "how hard follow-up of every MQL is enforced",
+        source='"you\'re not following up on all leads within 24hrs" (seed 000): marketing enforces the SLA',
+    )
     """How hard follow-up of every MQL within the SLA is enforced (0..1)."""
-    crm_discipline: float | None = None
+    crm_discipline: float | None = _by_background(
+        0.35,
+        0.8,
+        "how hard outcome logging is enforced",
+        source='the sales lead "ignored my need to have all sales conversations logged" (seed 000)',
+    )
     """How hard logging of lead outcomes in the CRM is enforced (0..1)."""
-    discount_authority: float | None = None
+    discount_authority: float | None = _by_background(
+        0.35,
+        0.75,
+        "how freely price is traded for wins",
+        source="marketing \"empowered to offer discounts and bundles through 'their' sales force\" (seed 000)",
+    )
     """How freely price is traded for wins: discounts and bundles (0..1)."""
-    attention: float | None = None
+    attention: float | None = _by_background(
+        0.5,
+        0.5,
+        "share of time for cross-functional disputes",
+        source="a functional head gives the other function's disputes moderate attention",
+    )
     """Share of time given to cross-functional disputes (0..1)."""
-    bias: float | None = None
+    bias: float | None = _by_background(
+        -0.6,
+        0.6,
+        "side disputes are resolved for: -1 sales .. +1 marketing",
+        lo=-1.0,
+        source="disputes resolved for the function the leader comes from (-1 sales .. +1 marketing)",
+    )
     """Which side disputes are resolved for: -1 sales .. +1 marketing."""
-    agreed_scoring_criteria: bool = False
+    agreed_scoring_criteria: bool = param(
+        False, doc="sales and marketing work to jointly agreed lead-scoring criteria", source="A: fixed default, not set by background"
+    )
     """Whether sales and marketing work to jointly agreed lead-scoring criteria."""
-    salary_usd_per_year: float = 250_000.0
+    salary_usd_per_year: float = param(
+        250_000.0, 0.0, 1e8, "salary charged to sales and marketing", source="A: fixed default, not set by background"
+    )
     """Salary charged to sales and marketing (0 for a CEO whose cost is not attributable)."""
 
     def __post_init__(self) -> None:
-        problems: list[Problem] = []
+        raise_problems([check_field(self, "background", self._prefix)])  # every default below depends on it
         b = self.background
-        if not _is_number(b) or not 0.0 <= b <= 1.0:
-            raise ValidationError(Problem("leader.background", b, "a number in [0, 1] (0 = sales, 1 = marketing)"))
         for name, (at_sales, at_marketing) in _BACKGROUND_DEFAULTS.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, at_sales * (1.0 - b) + at_marketing * b)
-        for name, (lo, hi, meaning) in _RANGES.items():
-            value = getattr(self, name)
-            if not _is_number(value) or not lo <= value <= hi:
-                problems.append(Problem(f"leader.{name}", value, f"a number in [{lo:g}, {hi:g}] ({meaning})"))
-        if not isinstance(self.agreed_scoring_criteria, bool):
-            problems.append(Problem("leader.agreed_scoring_criteria", self.agreed_scoring_criteria, "true or false"))
-        if problems:
-            raise ValidationError(problems)
-
-    def replace(self, **changes: Any) -> Leader:
-        """A copy with some attributes changed; an unknown attribute is a ValidationError with a suggestion."""
-        _check_names("leader", changes, [f.name for f in dataclasses.fields(self)])
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """All attributes, resolved (no ``None``)."""
-        return dataclasses.asdict(self)
+        super().__post_init__()
 
 
-def _check_names(prefix: str, changes: Mapping[str, Any], known: list[str]) -> None:
-    """A ValidationError (with a did-you-mean) for any key of ``changes`` not in ``known``."""
-    import difflib
+#: Defaults by background: (value at background 0 = sales, value at background 1 = marketing),
+#: interpolated linearly; read off the declarations above, where each names its source.
+_BACKGROUND_DEFAULTS: dict[str, tuple[float, float]] = {
+    f.name: f.metadata["by_background"] for f in dataclasses.fields(Leader) if "by_background" in f.metadata
+}
 
-    problems = []
-    for name in changes:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            problems.append(Problem(f"{prefix}.{name}", changes[name], f"unknown attribute; {hint}known: {', '.join(sorted(known))}"))
-    if problems:
-        raise ValidationError(problems)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+#: The range and meaning of each numeric attribute, read off the declarations: name -> (lo, hi, meaning).
+_RANGES: dict[str, tuple[float, float, str]] = {
+    f.name: (f.metadata["lo"], f.metadata["hi"], f.metadata["doc"]) for f in dataclasses.fields(Leader) if f.metadata.get("lo") is not None
+}
 
 
 @dataclass(frozen=True)
@@ -157,15 +157,11 @@ class Structure:
     leaders: Mapping[str, Leader] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        problems = _check_shapes(self)
-        if problems:
-            raise ValidationError(problems)
+        raise_problems(_check_shapes(self))
         # "" means nobody, as in TOML (which has no None)
         object.__setattr__(self, "reports_to", {role: (boss or None) for role, boss in self.reports_to.items()})
         object.__setattr__(self, "leaders", dict(self.leaders))
-        problems = _check_structure(self)
-        if problems:
-            raise ValidationError(problems)
+        raise_problems(_check_structure(self))
 
     def chain(self, role: str) -> list[str]:
         """``role`` and its managers up to the top."""
@@ -190,7 +186,8 @@ class Structure:
 
     def replace(self, **changes: Any) -> Structure:
         """A copy with some fields changed."""
-        _check_names("structure", changes, [f.name for f in dataclasses.fields(self)])
+        names = [f.name for f in dataclasses.fields(self)]
+        raise_problems(unknown_keys("structure.", changes, names, "attribute", known_label="known attributes"))
         return dataclasses.replace(self, **changes)
 
     def with_integrator(self, **changes: Any) -> Structure:
@@ -212,41 +209,20 @@ class Structure:
     @classmethod
     def from_toml(cls, path: str | Path) -> Structure:
         """Load a structure from a TOML file (the layout of :meth:`to_dict`)."""
-        from orgsim.config.scenario import read_toml
-
-        try:
-            return cls.from_dict(read_toml(path))
-        except ValidationError as err:
-            # name the file, as Scenario.from_toml does (read_toml's own problems already do)
-            problems = [p if p.field == str(path) else Problem(f"{path}: {p.field}", p.value, p.allowed) for p in err.problems]
-            raise ValidationError(problems) from None
+        data = read_toml(path)  # its problems name the file already
+        with problems_under(f"{path}: "):  # name the file, as Scenario.from_toml does
+            return cls.from_dict(data)
 
     def to_toml(self, path: str | Path | None = None) -> str:
         """The structure as TOML text; also written atomically to ``path`` when given."""
-        import tomli_w
-
-        text = tomli_w.dumps(self.to_dict())
-        if path is not None:
-            from orgsim.config.files import atomic_write_text
-
-            atomic_write_text(Path(path), text)
-        return text
+        return write_toml(self.to_dict(), path)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Structure:
         """Inverse of :meth:`to_dict`; an empty string in ``reports_to`` means nobody."""
         if not isinstance(data, Mapping):
             raise ValidationError(Problem("structure", data, "a table with name, marketing_head, sales_head, reports_to and leaders"))
-        known = {"name", "marketing_head", "sales_head", "reports_to", "leaders"}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            import difflib
-
-            close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ValidationError(
-                Problem(f"structure.{unknown[0]}", data[unknown[0]], f"unknown key; {hint}known keys: {', '.join(sorted(known))}")
-            )
+        raise_problems(unknown_keys("structure.", data, [f.name for f in dataclasses.fields(cls)], known_label="known keys"))
         missing = [k for k in ("name", "marketing_head", "sales_head", "reports_to") if k not in data]
         if missing:
             raise ValidationError([Problem(f"structure.{k}", "missing", "required") for k in missing])
@@ -256,32 +232,24 @@ class Structure:
         leaders_data = data.get("leaders", {})
         if not isinstance(leaders_data, Mapping):
             raise ValidationError(Problem("structure.leaders", leaders_data, "a table of role = leader profile"))
-        leaders = {}
-        leader_fields = {f.name for f in dataclasses.fields(Leader)}
-        for role, profile in leaders_data.items():
-            if not isinstance(profile, Mapping):
-                raise ValidationError(Problem(f"structure.leaders.{role}", profile, "a table of leader attributes"))
-            bad = sorted(set(profile) - leader_fields)
-            if bad:
-                import difflib
-
-                close = difflib.get_close_matches(bad[0], sorted(leader_fields), n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                raise ValidationError(Problem(f"structure.leaders.{role}.{bad[0]}", profile[bad[0]], f"unknown leader attribute; {hint}"))
-            try:
-                leaders[role] = Leader(**profile)
-            except ValidationError as err:
-                # report "structure.leaders.cco.bias", not the bare "leader.bias"
-                raise ValidationError(
-                    [Problem(f"structure.leaders.{role}.{p.field.removeprefix('leader.')}", p.value, p.allowed) for p in err.problems]
-                ) from None
         return cls(
             name=data["name"],
             marketing_head=data["marketing_head"],
             sales_head=data["sales_head"],
             reports_to=dict(reports_to),
-            leaders=leaders,
+            leaders={role: _leader_from_dict(role, profile) for role, profile in leaders_data.items()},
         )
+
+
+def _leader_from_dict(role: str, profile: Any) -> Leader:
+    """The profile of ``role`` from a table of attributes, its problems named ``structure.leaders.<role>.<attribute>``."""
+    where = f"structure.leaders.{role}"
+    if not isinstance(profile, Mapping):
+        raise ValidationError(Problem(where, profile, "a table of leader attributes"))
+    known = [f.name for f in dataclasses.fields(Leader)]
+    raise_problems(unknown_keys(f"{where}.", profile, known, "leader attribute", list_known=False))
+    with problems_under(f"{where}.", replacing=Leader._prefix):  # not the bare "leader.bias"
+        return Leader(**profile)
 
 
 def _check_shapes(s: Structure) -> list[Problem]:

@@ -5,7 +5,9 @@ uncertainties), statistics, :class:`Experiment`, sensitivity analysis and calibr
 from :mod:`orgsim.model` and :mod:`orgsim.config`, never from a mechanism's internals.
 """
 
+from orgsim.experiment.designs import LatinHypercube, scaled_points
+from orgsim.experiment.results import Crossover, Experiment, ReplicationsNeeded
 from orgsim.experiment.store import ResultStore
-from orgsim.experiment.study import Crossover, Experiment, LatinHypercube, ReplicationsNeeded, compare, scaled_points, sweep
+from orgsim.experiment.study import compare, sweep
 
 __all__ = ["Crossover", "Experiment", "LatinHypercube", "ReplicationsNeeded", "ResultStore", "compare", "scaled_points", "sweep"]

@@ -230,35 +230,47 @@ def run_tasks(
         bar.update(len(batch))
 
     try:
-        if executor == "serial":
-            for i, item in enumerate(items):
-                deliver(i, _apply_batch(fn, [item])[0])
-                tick([i])
-        elif (executor is None or executor == "processes" or isinstance(executor, int)) and _unguarded_script_call():
-            # Spawned workers import the main script again; unguarded, it would start the
-            # experiment again in every worker, and every worker would die. Run here instead.
-            warnings.warn(
-                "orgsim runs replications in worker processes, which import your script again; it calls orgsim at its "
-                'top level, outside `if __name__ == "__main__":`, so this experiment runs in this process only. '
-                "Put the call under that guard to use every core (or pass executor='serial' to silence this).",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-            for i, item in enumerate(items):
-                deliver(i, _apply_batch(fn, [item])[0])
-                tick([i])
-        elif executor is None or executor == "processes" or isinstance(executor, int):
-            workers = min(executor if isinstance(executor, int) else available_cores(), len(items))
-            size = chunk_size or _default_chunk(len(items), workers)
-            _run_owned_pool(fn, items, workers, size, max_attempts, deliver, tick)
-        else:
-            if hasattr(executor, "get_executor") and not isinstance(executor, Executor):
-                executor = executor.get_executor()
-            size = chunk_size or _default_chunk(len(items), 8)
-            _run_foreign(fn, items, executor, size, deliver, tick)
+        _dispatch(fn, items, executor, chunk_size, max_attempts, deliver, tick)
     finally:
         bar.close()
     return results
+
+
+def _dispatch(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    executor: Any,
+    chunk_size: int | None,
+    max_attempts: int,
+    deliver: Callable[[int, Any], None],
+    tick: Callable[[list[int]], None],
+) -> None:
+    """Run every item where ``executor`` says, handing each result to ``deliver`` and each finished batch to ``tick``."""
+    owned = executor is None or executor == "processes" or isinstance(executor, int)
+    if owned and _unguarded_script_call():
+        # Spawned workers import the main script again; unguarded, it would start the
+        # experiment again in every worker, and every worker would die. Run here instead.
+        warnings.warn(
+            "orgsim runs replications in worker processes, which import your script again; it calls orgsim at its "
+            'top level, outside `if __name__ == "__main__":`, so this experiment runs in this process only. '
+            "Put the call under that guard to use every core (or pass executor='serial' to silence this).",
+            RuntimeWarning,
+            stacklevel=5,
+        )
+        executor, owned = "serial", False
+    if executor == "serial":
+        for i, item in enumerate(items):
+            deliver(i, _apply_batch(fn, [item])[0])
+            tick([i])
+    elif owned:
+        workers = min(executor if isinstance(executor, int) else available_cores(), len(items))
+        size = chunk_size or _default_chunk(len(items), workers)
+        _run_owned_pool(fn, items, workers, size, max_attempts, deliver, tick)
+    else:
+        if hasattr(executor, "get_executor") and not isinstance(executor, Executor):
+            executor = executor.get_executor()
+        size = chunk_size or _default_chunk(len(items), 8)
+        _run_foreign(fn, items, executor, size, deliver, tick)
 
 
 def _unguarded_script_call() -> bool:

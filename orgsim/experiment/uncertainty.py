@@ -22,7 +22,6 @@ In TOML, an ``[uncertain]`` table maps dotted keys to ``[low, high]`` (or to a t
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +31,10 @@ import numpy as np
 import pandas as pd
 
 from orgsim.config import scenario as config
+from orgsim.config.checks import did_you_mean, is_finite
 from orgsim.config.errors import Problem, ValidationError
 from orgsim.config.scenario import Scenario
+from orgsim.experiment.designs import LatinHypercube, scaled_points
 
 #: The name of the TOML table holding the declarations.
 TOML_TABLE = "uncertain"
@@ -69,7 +70,8 @@ def _field(dotted: str) -> tuple[Any, Mapping[str, Any]] | Problem:
         fields = {f.name: f for f in dataclasses.fields(cls)}
         if part not in fields:
             where = ".".join(parts[: i + 1])
-            return Problem(f"{TOML_TABLE}[{dotted!r}]", where, config._unknown_key_hint(part, list(fields)))
+            hint = f"unknown key; {did_you_mean(part, fields)}known keys: {', '.join(sorted(fields))}"
+            return Problem(f"{TOML_TABLE}[{dotted!r}]", where, hint)
         hint = config._type_hints(cls)[part]
         if i < len(parts) - 1:
             if not dataclasses.is_dataclass(hint):
@@ -83,10 +85,6 @@ def _field(dotted: str) -> tuple[Any, Mapping[str, Any]] | Problem:
             return Problem(f"{TOML_TABLE}[{dotted!r}]", dotted, f"a numeric scenario field (this one is {config._type_name(hint)})")
         return hint, fields[part].metadata
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 class Uncertainties:
@@ -228,8 +226,6 @@ class Uncertainties:
         :class:`~orgsim.experiment.LatinHypercube`, and number fields declared ``integer=True``
         are rounded too.
         """
-        from orgsim.experiment.study import scaled_points
-
         unit = np.asarray(unit, dtype=float)
         if unit.ndim != 2 or unit.shape[1] != len(self._items):
             raise ValidationError(Problem("unit", unit.shape, f"an array of shape (n, {len(self._items)}) with values in [0, 1]"))
@@ -241,8 +237,6 @@ class Uncertainties:
 
     def latin_hypercube(self, n: int, seed: int = 0) -> pd.DataFrame:
         """``n`` Latin hypercube points (``scipy.stats.qmc``; the same seed gives the same points)."""
-        from orgsim.experiment.study import LatinHypercube
-
         return self.points(LatinHypercube(self.ranges, n=n, seed=seed).unit_sample())
 
 
@@ -305,7 +299,7 @@ def _check(u: Uncertain) -> list[Problem]:
         problems.append(Problem(f"{where}.integer", False, "None or true: this is an integer field, always rounded"))
     bounds_ok = True
     for label, value in (("low", u.low), ("high", u.high)):
-        if not (_is_real(value) and math.isfinite(value)):
+        if not is_finite(value):
             problems.append(Problem(f"{where}.{label}", value, "a finite number"))
             bounds_ok = False
             continue

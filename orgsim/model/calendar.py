@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from orgsim.config.scenario import Calendar
+from orgsim.config import Calendar
 
 
 class WorkCalendar:
@@ -22,13 +22,6 @@ class WorkCalendar:
         """Whether calendar day ``day`` (an integer) is a working day."""
         return day % 7 < self.workdays_per_week
 
-    def is_working(self, t: float) -> bool:
-        """Whether time ``t`` (days) falls in working hours."""
-        if self.always_on:
-            return True
-        day = math.floor(t)
-        return self.is_workday(day) and self.start_fraction <= t - day < self.end_fraction
-
     def shifts(self, from_day: float = 0.0) -> Iterator[tuple[float, float]]:
         """Successive (start, end) times of working shifts that end after ``from_day``."""
         day = math.floor(from_day)
@@ -38,7 +31,3 @@ class WorkCalendar:
                 if end > from_day:
                     yield max(start, from_day), end
             day += 1
-
-    def working_days(self, days: float) -> float:
-        """Number of working days in ``days`` calendar days (on average)."""
-        return days * self.workdays_per_week / 7.0

@@ -12,7 +12,7 @@ from bisect import bisect_right
 
 import numpy as np
 
-from orgsim.config.scenario import DecayTable
+from orgsim.config import DecayTable
 
 
 class DecayCurve:

@@ -11,22 +11,24 @@ from :class:`~orgsim.config.Leadership`; each is switched by one flag of
 * :func:`rep_effectiveness`, :func:`prospecting_share`, :func:`unfollowed_share`,
   :func:`mean_discount`: the instantaneous effects.
 * :class:`Trust`: sales' trust in marketing leads, learnt from the qualification rate of the
-  MQLs reps follow up.
+  MQLs reps follow up; :class:`FollowUpDiscipline` turns it into the unfollowed share each day.
+* :class:`CrmLearning`: what marketing learns from the outcomes sales logs.
 * :class:`Escalation`: disputes queue for the integrator's attention (a SimPy resource).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from orgsim.config.scenario import Leadership, ProjectKind, Scenario
-from orgsim.config.structure import Leader
+from orgsim.config import Leader, Leadership, ProjectKind, Scenario
+from orgsim.config.checks import MAX_HORIZON_DAYS
+from orgsim.model.market import hill
 from orgsim.model.marketing import PlanningContext, fixed_shares
 
 if TYPE_CHECKING:
@@ -46,10 +48,15 @@ def rep_effectiveness(rep_skill: float, leader: Leader, params: Leadership) -> f
     return rep_skill * (1.0 - params.coaching_weight * (1.0 - leader.sales_understanding))
 
 
-def prospecting_share(base: float, leader: Leader, params: Leadership) -> float:
-    """Share of rep time on outbound: raised by sales understanding, lowered by SLA enforcement."""
-    share = base * (1.0 + params.outbound_support * _centred(leader.sales_understanding))
-    share *= 1.0 - params.sla_priority * _centred(leader.sla_enforcement)
+def prospecting_share(base: float, leader: Leader, params: Leadership, *, support: bool = True, sla_priority: bool = True) -> float:
+    """Share of rep time on outbound: raised by sales understanding (``support``, switched by
+    ``mechanisms.sales_effectiveness``), lowered by SLA enforcement (``sla_priority``, switched
+    by ``mechanisms.follow_up_discipline``); at most 0.95."""
+    share = base
+    if support:
+        share *= 1.0 + params.outbound_support * _centred(leader.sales_understanding)
+    if sla_priority:
+        share *= 1.0 - params.sla_priority * _centred(leader.sla_enforcement)
     return min(max(share, 0.0), 0.95)
 
 
@@ -93,6 +100,77 @@ class Trust:
         return ratio / (1.0 + ratio)
 
 
+class FollowUpDiscipline:
+    """Whether sales follows up an MQL (MODEL.md 3.5): the share of MQLs never followed up,
+    set once a day from sales' :class:`Trust` (learnt from the day's follow-ups), the leader's
+    SLA enforcement (``leader``: ``None`` where ``mechanisms.follow_up_discipline`` is off or
+    there is no structure) and the disputes waiting for the integrator."""
+
+    def __init__(self, params: Leadership, counters: Counters, base_share: float, leader: Leader | None, disputes: Escalation | None):
+        self.params = params
+        self.counters = counters
+        self.base_share = base_share
+        self.leader = leader
+        self.disputes = disputes
+        self.trust = Trust(params)
+        self.share = base_share
+        self._seen_follow_ups = self._seen_qualified = 0
+
+    def step_day(self) -> None:
+        """Trust learns from the follow-ups since yesterday."""
+        c = self.counters
+        self.trust.observe_day(c.mql_follow_ups - self._seen_follow_ups, c.mql_qualified - self._seen_qualified)
+
+    def today(self) -> float:
+        """Today's unfollowed share (recorded with today's trust)."""
+        c = self.counters
+        self._seen_follow_ups, self._seen_qualified = c.mql_follow_ups, c.mql_qualified
+        disputes = self.disputes
+        if self.leader is not None:
+            waiting = disputes.waiting if disputes is not None else 0
+            self.share = unfollowed_share(self.base_share, self.trust.level, waiting, self.leader, self.params)
+        elif disputes is not None:
+            self.share = min(1.0, self.base_share + self.params.dispute_ignore_per_waiting * disputes.waiting)
+        c.trust = self.trust.level
+        c.unfollowed_share = self.share
+        return self.share
+
+
+class CrmLearning:
+    """What marketing learns from the outcomes sales logs in the CRM (MODEL.md 3.10).
+
+    Each touch of a lead (an MQL's follow-up, an outbound lead's first touch, an opportunity's
+    close) logs ``crm_discipline`` of an outcome; the log keeps ``crm_weekly_retention`` of
+    itself a week, and learning is its saturation, ``logged / (logged + crm_half_saturation)``.
+    Touches are read off the counters once a day and added one by one (the same additions, in
+    the same order, as at each touch), so the hot path pays nothing for the log."""
+
+    def __init__(self, params: Leadership, counters: Counters, crm_discipline: float):
+        self.counters = counters
+        self.discipline = crm_discipline
+        self.retention = params.crm_weekly_retention ** (1.0 / 7.0)
+        self.half_saturation = params.crm_half_saturation
+        self.logged = 0.0
+        self._seen_touches = 0
+
+    def _log_touches(self) -> None:
+        c = self.counters
+        touches = c.mql_follow_ups + c.leads_outbound + c.wins + c.losses
+        for _ in range(touches - self._seen_touches):
+            self.logged += self.discipline
+        self._seen_touches = touches
+
+    def step_day(self) -> None:
+        """A day of forgetting, after the touches logged so far."""
+        self._log_touches()
+        self.logged *= self.retention
+
+    def level(self) -> float:
+        """Learning in [0, 1) (recorded as ``crm_learning``)."""
+        self._log_touches()
+        return hill(self.logged, self.half_saturation, 1.0)
+
+
 def _stock_path(kind: ProjectKind, work_rate: float, retention: float, lag_days: float, days: int) -> np.ndarray:
     """Effective stock added by one project of ``kind`` started at day 0, day by day.
 
@@ -128,7 +206,7 @@ class LeaderAllocation:
         self.concentration = scenario.leadership.allocation_concentration
         self.pressure_shortens_horizon = pressure_shortens_horizon
         work_rate = scenario.calendar.workdays_per_week / 7.0
-        days = int(min(36_500, max(365, 8 * leader.horizon_days)))
+        days = int(min(MAX_HORIZON_DAYS, max(365, 8 * leader.horizon_days)))
         self._days = np.arange(days, dtype=float)
         self.params = {name: getattr(scenario.market, name) for name in impacts}
         self.paths = {}
@@ -232,7 +310,13 @@ class Escalation:
     """
 
     def __init__(
-        self, env: simpy.Environment, leader: Leader, params: Leadership, counters: Counters, rng: np.random.Generator, on_sales_win: Any
+        self,
+        env: simpy.Environment,
+        leader: Leader,
+        params: Leadership,
+        counters: Counters,
+        rng: np.random.Generator,
+        on_sales_win: Callable[[], None],
     ):
         self.env = env
         self.leader = leader

@@ -1,6 +1,7 @@
-"""Lead generation: inbound arrivals (MODEL.md 3.1) and outbound prospecting (3.2).
+"""Lead generation (MODEL.md 3.1-3.4): arrivals, scoring, nurture and the hand-off to sales.
 
-Arrivals are drawn one day at a time, in batches from the named streams:
+:class:`LeadFlow` is the mechanism; :class:`LeadSource` draws its leads. Arrivals are drawn
+one day at a time, in batches from the named streams:
 
 * **Inbound** is a non-homogeneous Poisson process with a rate that is constant within a day.
   Candidates are drawn from a homogeneous process at the rate's upper bound and thinned with
@@ -10,18 +11,32 @@ Arrivals are drawn one day at a time, in batches from the named streams:
   superset of the other's leads, each with the same luck (common random numbers).
 * **Outbound** leads are sourced by reps in their prospecting time on working days, with lower
   mean quality; a rep touches them at once, so they suffer no response-delay decay.
+* **Channel** and **campaign** leads are inbound candidates in their own rate bands.
+
+Marketing scores each lead (``score = q + noise``); an MQL goes to sales, unless sales ignores
+it, and the rest go to nurture, which recycles a share of them once, readier, to be scored again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from simpy.events import Timeout
 
-from orgsim.config.scenario import Scenario
-from orgsim.model.recorder import CHANNEL, OUTBOUND
-from orgsim.model.streams import Streams
+from orgsim.config import Scenario
+from orgsim.model.outcomes import CAMPAIGN, CHANNEL, INBOUND, OUTBOUND, SOURCE_FLOWS
+from orgsim.model.recorder import NURTURE, OPEN, UNFOLLOWED
+
+if TYPE_CHECKING:
+    import simpy
+
+    from orgsim.model.calendar import WorkCalendar
+    from orgsim.model.recorder import Counters, LeadLog
+    from orgsim.model.streams import Streams
 
 
 class Lead:
@@ -85,6 +100,7 @@ ROWS: tuple[str, ...] = (
     Z_SIZE,
     Z_DISCOUNT,
 ) = range(len(ROWS))
+SCORE = Z_SCORE  # a batch's score noise row holds the score once the batch is scored (LeadFlow._score)
 
 
 #: Batched per-candidate draws, each from its own stream so that a parameter feeding one
@@ -115,6 +131,39 @@ class DayBatch:
         if len(times) == 0 or times[-1] < horizon:
             return self
         return self.select(times < horizon)
+
+    def leads(self, index: np.ndarray, rows: np.ndarray | None) -> list[Lead]:
+        """``Lead`` objects for the (scored) batch's leads at ``index``, with their floats as plain
+        floats; ``rows``: the batch's lead-log rows (``None`` without a log)."""
+        # One fancy index and one tolist for all of a lead's floats (its column of the batch),
+        # rather than a numpy call per attribute: the calls, not the arithmetic, cost the time.
+        floats = self.values[:, index].T.tolist()
+        sources = self.source[index].tolist()
+        row_ids = rows[index].tolist() if rows is not None else [0] * len(index)
+        out = []
+        for values, source, row in zip(floats, sources, row_ids, strict=True):
+            lead = Lead()
+            lead.source, lead.row = source, row
+            (
+                lead.arrived_at,
+                lead.quality,
+                lead.readiness,
+                lead.score,
+                lead.z_rescore,
+                lead.u_recycle,
+                lead.recycle_days,
+                lead.u_ignore,
+                hours,
+                lead.u_contact,
+                lead.u_qualify,
+                lead.z_cycle,
+                lead.u_win,
+                lead.z_size,
+                lead.z_discount,
+            ) = values
+            lead.follow_up_days = hours / 24.0
+            out.append(lead)
+        return out
 
 
 def beta_params(mean: float, concentration: float) -> tuple[float, float]:
@@ -230,3 +279,270 @@ class LeadSource:
         v[READINESS] = self.outbound_readiness.beta(ra, rb, n)
         self._attributes(v, rng)
         return DayBatch(np.full(n, OUTBOUND, dtype=np.int8), v)
+
+
+class LeadFlow:
+    """Lead generation, scoring, nurture and hand-off (MODEL.md 3.1-3.4): one step a day.
+
+    Each day :meth:`start_day` fixes the day's constants (the stocks' effects on rates, quality,
+    readiness and scoring noise; the share of MQLs sales ignores; the nurture recycling share),
+    and :meth:`arrive` draws the day's leads and decides, for all of them at once, what happens
+    at their arrival (:meth:`_release`). MQLs go to sales through ``submit`` (the follow-up
+    desk), outbound leads through ``touch_outbound`` (the rep who found them);
+    ``prospecting_hours`` is the reps' prospecting time today (``None``: nobody prospects).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        counters: Counters,
+        log: LeadLog | None,
+        scenario: Scenario,
+        streams: Streams,
+        calendar: WorkCalendar,
+        *,
+        horizon_days: float,
+        criteria_cut: float,
+        prospecting_hours: Callable[[], float | None],
+        submit: Callable[[Lead], None],
+        touch_outbound: Callable[[DayBatch, np.ndarray | None], None],
+    ):
+        self.env = env
+        self.counters = counters
+        self.log = log
+        self.calendar = calendar
+        self.horizon_days = horizon_days
+        self.source = LeadSource(scenario, streams)
+        self.lead_params = leads = scenario.leads
+        self.market = market = scenario.market
+        self.crm_params = scenario.leadership
+        self.criteria_cut = criteria_cut  # agreed scoring criteria: the share of scoring noise cut
+        self._prospecting_hours = prospecting_hours
+        self._submit = submit
+        self._touch_outbound = touch_outbound
+        self._recycling_on = scenario.mechanisms.nurture_recycling
+        self._base_rate = scenario.inbound.base_rate_per_day
+        self._channel_rate = scenario.growth.channel_leads_per_day if scenario.mechanisms.growth_stage else 0.0
+        # The thinning bound comes from parameters only (never from switches or state), so the
+        # inbound candidates are the same whatever the mechanisms and the stocks do.
+        self.rate_bound = (
+            self._base_rate * (1.0 + market.brand_inbound_lift + market.content_inbound_lift)
+            + market.campaign_rate_per_day_max
+            + scenario.growth.channel_leads_per_day
+        )
+        self._mql_threshold = leads.mql_threshold
+        self._recycle_min = leads.nurture_min_days
+        self._recycle_span = leads.nurture_max_days - leads.nurture_min_days
+        # The day's constants, set by start_day.
+        self.ignore_share = 0.0
+        self._quality_lift = self._readiness_lift = self._noise_sd = self._recycle_share = 0.0
+        self._rates: tuple[tuple[int, float], ...] = ()
+
+    def start_day(self, effect: Mapping[str, float], crm: float, ignore_share: float) -> None:
+        """Today's constants from the stocks' effects, CRM learning and the unfollowed share."""
+        market, crm_params = self.market, self.crm_params
+        quality_gap_kept = (1.0 - market.targeting_quality_lift * effect["targeting"]) * (1.0 - crm_params.crm_learning_quality_lift * crm)
+        self._quality_lift = 1.0 - quality_gap_kept
+        self._readiness_lift = market.content_readiness_lift * effect["content"]
+        self._noise_sd = (
+            self.lead_params.score_noise_sd
+            * (1.0 - market.automation_noise_cut * effect["automation"])
+            * (1.0 - self.criteria_cut)
+            * (1.0 - crm_params.crm_learning_noise_cut * crm)
+        )
+        self.ignore_share = ignore_share
+        recycle = self.lead_params.nurture_recycle_share + market.automation_recycle_lift * effect["automation"]
+        self._recycle_share = min(1.0, recycle) if self._recycling_on else 0.0
+        inbound = self._base_rate * (1.0 + market.brand_inbound_lift * effect["brand"] + market.content_inbound_lift * effect["content"])
+        campaign = market.campaign_rate_per_day_max * effect["campaign"]
+        self._rates = ((INBOUND, inbound), (CAMPAIGN, campaign), (CHANNEL, self._channel_rate))
+
+    def arrive(self, day: int) -> None:
+        """Draw and release the leads of ``[day, day + 1)`` (outbound ones on working days only)."""
+        calendar = self.calendar
+        inbound = self.source.inbound_day(float(day), self._rates, self.rate_bound)
+        outbound = None
+        if calendar.is_workday(day):
+            hours = self._prospecting_hours()
+            if hours is not None:
+                outbound = self.source.outbound_day(float(day), day + calendar.start_fraction, day + calendar.end_fraction, hours)
+        self._release(inbound, outbound)
+
+    def _release(self, inbound: DayBatch, outbound: DayBatch | None) -> None:
+        """Create the day's leads.
+
+        What happens to a lead at its arrival (scoring, the MQL threshold, whether sales ignores
+        it, whether nurture recycles it, an outbound lead's first touch) depends only on the
+        lead's own draws and on constants fixed for the day by :meth:`start_day`. So it is
+        decided here for the whole day at once with numpy (the same float operations as for one
+        lead at a time, so the same bits), and counted and logged at the start of the day: the
+        counters are read only at day boundaries (period snapshots, the next day's effects).
+        Only leads that start something in time become ``Lead`` objects: a recycled lead's
+        return and a qualified outbound lead's close are scheduled now, and so is an MQL's
+        arrival, when it joins the follow-up queue (a plain callback, no process). The other
+        leads (most of them: nurtured for good, ignored by sales, disqualified at the first
+        touch) cost no event and no object.
+
+        Events are scheduled ahead for the instant they would get if scheduled at the lead's
+        arrival: ``now + (T - now) == T`` in floating point for ``0 <= now <= T``. Only the
+        order of events at exactly the same instant could differ, and arrival times are
+        continuous draws.
+        """
+        horizon = self.horizon_days
+        inbound = inbound.before(horizon)
+        outbound = outbound.before(horizon) if outbound is not None else None
+        rows_in = rows_out = None
+        if self.log is not None:
+            rows_in, rows_out = self._log_rows(inbound, outbound)
+        if outbound is not None and len(outbound.times):
+            self._outbound_arrivals(outbound, rows_out)
+        self._inbound_arrivals(inbound, rows_in)
+
+    def _log_rows(self, inbound: DayBatch, outbound: DayBatch | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Lead-log rows (lead ids) for the day's leads, numbered in arrival order."""
+        n_in = len(inbound.times)
+        n_out = len(outbound.times) if outbound is not None else 0
+        first = self.log.new_rows(n_in + n_out)  # type: ignore[union-attr]
+        if n_out == 0:
+            return np.arange(first, first + n_in), None
+        order = np.argsort(np.concatenate([inbound.times, outbound.times]), kind="stable")  # type: ignore[union-attr]
+        rows = np.empty(n_in + n_out, dtype=np.int64)
+        rows[order] = np.arange(first, first + n_in + n_out)
+        return rows[:n_in], rows[n_in:]
+
+    def _inbound_arrivals(self, b: DayBatch, rows: np.ndarray | None) -> None:
+        """Score the day's inbound leads; schedule the arrivals of MQLs and the returns of recycled leads."""
+        n = len(b.times)
+        if n == 0:
+            return
+        c, log = self.counters, self.log
+        v = b.values
+        self._score(v, self._readiness_lift)
+        mql = v[SCORE] >= self._mql_threshold
+        unfollowed = mql & (v[U_IGNORE] < self.ignore_share)
+        queued = mql ^ unfollowed  # unfollowed leads are MQLs
+        nurtured = ~mql
+        recycled = nurtured & (v[U_RECYCLE] < self._recycle_share)
+        n_mql, n_unfollowed, n_recycled = int(np.count_nonzero(mql)), int(np.count_nonzero(unfollowed)), int(np.count_nonzero(recycled))
+        self._count_sources(b.source, n)
+        c.mqls += n_mql
+        c.unfollowed += n_unfollowed
+        c.sla_missed += n_unfollowed
+        c.queued += n_mql - n_unfollowed
+        c.nurtured += n - n_mql
+        c.waiting_nurture += n_recycled
+        c.final_nurture += n - n_mql - n_recycled
+        if log is not None:
+            _log_scored(log, rows, b)
+            log.mql[rows] = mql
+            log.queued_at[rows[queued]] = b.times[queued]  # type: ignore[index]
+            log.outcome[rows[nurtured]] = NURTURE  # type: ignore[index]
+            log.outcome[rows[unfollowed]] = UNFOLLOWED  # type: ignore[index]
+        if n_recycled == 0 and n_mql == n_unfollowed:
+            return
+        index = np.flatnonzero(queued | recycled)
+        recycle_min, recycle_span = self._recycle_min, self._recycle_span
+        env, now = self.env, self.env.now
+        for lead, returns in zip(b.leads(index, rows), recycled[index].tolist(), strict=True):
+            if returns:  # nurtured, back for scoring after the nurture delay
+                returns_at = lead.arrived_at + (recycle_min + lead.recycle_days * recycle_span)
+                event = Timeout(env, returns_at - now, value=lead)
+                event.callbacks.append(self._recycle)
+            else:  # an MQL: joins the follow-up queue at its arrival
+                event = Timeout(env, lead.arrived_at - now, value=lead)
+                event.callbacks.append(self._queue_mql)
+
+    def _outbound_arrivals(self, b: DayBatch, rows: np.ndarray | None) -> None:
+        """The day's rep-sourced leads: scored, then touched at once by the rep who found them."""
+        n = len(b.times)
+        c, log = self.counters, self.log
+        v = b.values
+        self._score(v, None)
+        c.created += n
+        c.leads_outbound += n
+        if log is not None:
+            _log_scored(log, rows, b)
+        self._touch_outbound(b, rows)
+
+    def _count_sources(self, source: np.ndarray, n: int) -> None:
+        c = self.counters
+        c.created += n
+        for code, count in enumerate(np.bincount(source, minlength=len(SOURCE_FLOWS)).tolist()):
+            if count:
+                name = SOURCE_FLOWS[code]
+                setattr(c, name, getattr(c, name) + count)
+
+    def _score(self, v: np.ndarray, readiness_lift: float | None) -> None:
+        """Today's quality, readiness (``None``: no lift, outbound) and score, in place in the rows of ``v``.
+
+        The bits are those of ``q + lift * (1 - q)`` and ``q + sd * z`` (IEEE products and sums
+        are commutative); in place, the day's batch costs no temporary arrays per attribute."""
+        q = v[QUALITY]
+        gap = 1.0 - q
+        gap *= self._quality_lift
+        q += gap
+        if readiness_lift is not None:
+            r = v[READINESS]
+            gap = 1.0 - r
+            gap *= readiness_lift
+            r += gap
+        s = v[SCORE]
+        s *= self._noise_sd
+        s += q
+
+    # -- one lead at a time (plain callbacks on the hot path) ----------------------------------
+    def _queue_mql(self, event: simpy.Event) -> None:
+        """An MQL arrives and joins the follow-up queue."""
+        lead: Lead = event.value
+        lead.queued_at = lead.arrived_at
+        self._submit(lead)
+
+    def _recycle(self, event: simpy.Event) -> None:
+        """A nurtured lead returns: readier, and scored again with today's noise."""
+        lead: Lead = event.value
+        c = self.counters
+        c.waiting_nurture -= 1
+        c.leads_recycled += 1
+        lead.readiness += self.lead_params.nurture_readiness_gain * (1.0 - lead.readiness)
+        lead.score = lead.quality + self._noise_sd * lead.z_rescore
+        log = self.log
+        if log is not None:
+            log.outcome[lead.row] = OPEN
+            log.readiness[lead.row] = lead.readiness
+            log.score[lead.row] = lead.score
+        if lead.score >= self._mql_threshold:
+            self._hand_off(lead)
+        else:  # back to nurture for good: a lead is recycled at most once
+            c.nurtured += 1
+            c.final_nurture += 1
+            if log is not None:
+                log.outcome[lead.row] = NURTURE
+
+    def _hand_off(self, lead: Lead) -> None:
+        """A recycled lead is an MQL: sales follows it up, or never does."""
+        c = self.counters
+        c.mqls += 1
+        log = self.log
+        if log is not None:
+            log.mql[lead.row] = True
+        if lead.u_ignore < self.ignore_share:
+            c.unfollowed += 1
+            c.sla_missed += 1
+            if log is not None:
+                log.outcome[lead.row] = UNFOLLOWED
+            return
+        c.queued += 1
+        lead.queued_at = self.env.now
+        if log is not None:
+            log.queued_at[lead.row] = lead.queued_at
+        self._submit(lead)
+
+
+def _log_scored(log: LeadLog, rows: Any, b: DayBatch) -> None:
+    """Write a scored batch's arrival, source and latent values into the lead log."""
+    v = b.values
+    log.source[rows] = b.source
+    log.quality[rows] = v[QUALITY]
+    log.readiness[rows] = v[READINESS]
+    log.score[rows] = v[SCORE]
+    log.arrived_at[rows] = b.times

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from orgsim.config.scenario import STOCKS, Market
+from orgsim.config import STOCKS, Market, Mechanisms
 
 
 def hill(level: float, half_saturation: float, shape: float) -> float:
@@ -54,3 +54,22 @@ class MarketStocks:
     def _saturate(self) -> None:
         for name, p in self.params.items():
             self.saturation[name] = hill(self.effective[name], p.half_saturation, p.hill_shape)
+
+
+class StockEffects:
+    """Today's effect of each stock on the funnel: its saturation, or 0 where the stock's
+    mechanism switch (``mechanisms.<stock>_effect``) is off. Read once a day by the lead flow
+    and the pipeline, which turn it into their own constants for the day."""
+
+    def __init__(self, stocks: MarketStocks, mechanisms: Mechanisms):
+        self.stocks = stocks
+        self.on = {name: bool(getattr(mechanisms, f"{name}_effect")) for name in STOCKS}
+        self.effect: dict[str, float] = {}
+
+    def update(self) -> dict[str, float]:
+        """Today's effects, from the stocks' current saturation."""
+        sat = self.stocks.saturation
+        effect = self.effect
+        for name, on in self.on.items():
+            effect[name] = sat[name] if on else 0.0
+        return effect

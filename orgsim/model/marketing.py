@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import simpy
 from simpy.events import Timeout
 
-from orgsim.config.scenario import STOCKS, Marketing, ProjectKind, Scenario
+from orgsim.config import STOCKS, Marketing, ProjectKind, Scenario
 
 if TYPE_CHECKING:
     import numpy as np
@@ -142,6 +142,15 @@ class MarketingTeam:
         self.preempt_lose = marketing.preempted_work == "lose"
 
     # -- planning ----------------------------------------------------------------------------
+    def run(self) -> Generator[simpy.Event, Any, None]:
+        """The planning cycle (MODEL.md 3.8): every ``planning_cycle_days`` the allocation policy
+        sets the shares, under the latest quota pressure, and the team fills its capacity."""
+        cycle = self.config.planning_cycle_days
+        self.start()
+        while True:
+            yield Timeout(self.env, cycle)
+            self.plan(quota_pressure=self.counters.quota_pressure)
+
     def context(self, **extra: Any) -> PlanningContext:
         return PlanningContext(
             now_days=self.env.now,

@@ -8,73 +8,40 @@ never a Python object per lead.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from simpy.events import Timeout
+
+from orgsim.config import STOCKS, ProjectKind
+from orgsim.model.outcomes import (
+    COUNTER_FLOWS,
+    COUNTER_LEVELS,
+    DERIVED,
+    END,
+    SOURCES,
+    Outcome,
+    flow_columns,
+    level_columns,
+    outcome,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
+    import simpy
 
-#: Lead sources, in the order of their integer codes in the lead log.
-SOURCES: tuple[str, ...] = ("inbound", "campaign", "outbound", "channel")
+    from orgsim.model.market import MarketStocks
+
 #: Lead outcomes, in the order of their integer codes in the lead log.
 OUTCOMES: tuple[str, ...] = ("open", "won", "lost", "unfollowed", "nurture")
 OPEN, WON, LOST, UNFOLLOWED, NURTURE = range(5)
-INBOUND, CAMPAIGN, OUTBOUND, CHANNEL = range(4)
 
-#: Flow counters: the series shows their increase within each period.
-FLOW_COUNTERS: tuple[str, ...] = (
-    "leads_inbound",
-    "leads_campaign",
-    "leads_outbound",
-    "leads_channel",
-    "leads_recycled",
-    "mqls",
-    "nurtured",
-    "unfollowed",
-    "queued",
-    "follow_ups",
-    "contacted",
-    "disqualified",
-    "opportunities",
-    "sla_met",
-    "sla_missed",
-    "response_hours_sum",
-    "wins",
-    "losses",
-    "bookings_usd",
-    "discount_sum",
-    "costs_usd",
-    "program_spend_usd",
-    "projects_started",
-    "projects_completed",
-    "projects_preempted",
-    "projects_cancelled",
-    "rush_projects",
-    "mql_follow_ups",
-    "mql_qualified",
-    "disputes",
-    "disputes_resolved",
-    "disputes_for_sales",
-    "dispute_wait_days",
-    "rework_usd",
-    "leader_costs_usd",
-)
-
+#: Flow counters: the series shows their increase within each period (declared in :mod:`~orgsim.model.outcomes`).
+FLOW_COUNTERS: tuple[str, ...] = COUNTER_FLOWS
 #: Level counters: the series shows their value at the end of each period.
-LEVEL_COUNTERS: tuple[str, ...] = (
-    "queue_length",
-    "open_opportunities",
-    "reps",
-    "follow_up_reps",
-    "trust",
-    "unfollowed_share",
-    "rep_effectiveness",
-    "quota_pressure",
-    "discount_target",
-    "crm_learning",
-    "disputes_waiting",
-)
+LEVEL_COUNTERS: tuple[str, ...] = COUNTER_LEVELS
 
 
 class Counters:
@@ -198,6 +165,127 @@ class LeadLog:
         return pd.DataFrame(data, copy=False)
 
 
+class Recorder:
+    """Observation (MODEL.md 3.13): snapshots the counters at every period boundary, one event
+    a period whatever the lead volume, and turns the snapshots into the series and the totals.
+
+    ``before_snapshot`` are the calls that bring the levels up to date first (costs accrued to
+    now, the queue's length); ``effort`` and ``stocks`` are the marketing team's effort by kind
+    and the market stocks, read at each snapshot."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        counters: Counters,
+        *,
+        horizon_days: float,
+        period_days: float,
+        kinds: tuple[ProjectKind, ...],
+        effort: Mapping[str, float],
+        stocks: MarketStocks,
+        before_snapshot: tuple[Callable[[], None], ...] = (),
+    ):
+        self.env = env
+        self.counters = counters
+        self.horizon_days = horizon_days
+        self.period_days = period_days
+        self._kind_names = [k.name for k in kinds]
+        self._long_kinds = [k.name for k in kinds if k.term == "long"]  # a list: sum order is fixed
+        self._short_kinds = [k.name for k in kinds if k.term == "short"]
+        self.effort = effort
+        self.stocks = stocks
+        self._before_snapshot = before_snapshot
+        self.flow_names = flow_columns(self._kind_names)
+        self.level_names = level_columns()
+        # One row of counters per period end, in a preallocated array (a list of lists of Python
+        # floats would cost four times the memory; issue 7 asks for memory flat in the leads).
+        self._snapshots: np.ndarray | None = None
+        self._n_snapshots = 0
+        self._boundaries: list[float] = [0.0]
+
+    def run(self) -> Generator[simpy.Event, Any, None]:
+        """The recorder process: a snapshot at every period end before the horizon."""
+        period = self.period_days
+        k = 1
+        while k * period < self.horizon_days:
+            yield Timeout(self.env, k * period - self.env.now)
+            self.snapshot()
+            k += 1
+
+    def snapshot(self) -> None:
+        """Append one row: the cumulative flows, then the levels, as of now."""
+        for update in self._before_snapshot:
+            update()
+        c = self.counters
+        effort = self.effort
+        long_effort = sum(effort[k] for k in self._long_kinds)
+        flows = [*c.flows(), *(effort[k] for k in self._kind_names), sum(effort[k] for k in self._short_kinds), long_effort]
+        stocks = self.stocks
+        levels = [*c.levels(), *(stocks.level[s] for s in STOCKS), *(stocks.saturation[s] for s in STOCKS)]
+        row = flows + levels
+        if self._snapshots is None:
+            self._snapshots = np.empty((math.ceil(self.horizon_days / self.period_days) + 1, len(row)))
+        self._snapshots[self._n_snapshots] = row
+        self._n_snapshots += 1
+        self._boundaries.append(self.env.now)
+
+    def series(self, gross_margin: float) -> pd.DataFrame:
+        """The per-period series (flows, levels, derived columns and profit)."""
+        series = build_series(self._snapshots[: self._n_snapshots], self._boundaries, self.flow_names, self.level_names)  # type: ignore[index]
+        series["profit_usd"] = series["bookings_usd"] * gross_margin - series["costs_usd"]
+        return series
+
+    def totals(self, series: pd.DataFrame, queued: int) -> dict[str, float]:
+        """Flows summed over the run, levels at the end (``<level>_end``), overall ratios and
+        the lead accounting (``queued``: MQLs still in the follow-up queue)."""
+        totals: dict[str, float] = {name: float(series[name].sum()) for name in self.flow_names}
+        totals.update({END.format(name): float(series[name].iloc[-1]) for name in self.level_names})
+        for name in TOTALS_ORDER:
+            declared = outcome(name)
+            totals[name] = _total_ratio(totals, declared) if declared.kind == "ratio" else float(series[name].sum())
+        totals.update(lead_accounting(self.counters, queued))
+        return totals
+
+
+#: The totals after the flows and the levels' ends, in the order runs have always listed them
+#: (an experiment keeps the order of the first run's totals).
+TOTALS_ORDER: tuple[str, ...] = (
+    "long_term_effort_share",
+    "mql_qualify_rate",
+    "unfollowed_mql_share",
+    "mean_dispute_wait_days",
+    "profit_usd",
+    "leads",
+    "sla_compliance",
+    "mean_response_hours",
+    "mean_discount",
+    "win_rate",
+)
+
+
+def _total_ratio(totals: Mapping[str, float], ratio: Outcome) -> float:
+    """A declared ratio over the whole run: NaN where its denominator is 0."""
+    denominator = _sum(totals, ratio.denominator)
+    return totals[ratio.numerator] / denominator if denominator else float("nan")  # type: ignore[index]
+
+
+def lead_accounting(c: Counters, queued: int) -> dict[str, float]:
+    """Where the leads created in this run are at the end: ``leads_created`` is the sum of the
+    ``outcome_*`` terms. Deals carried in from the warm start book in this run but are not its
+    leads; each term is tracked separately."""
+    return {
+        "leads_created": float(c.created),
+        "carried_in_deals": float(c.carried_wins + c.carried_losses + c.carried_open),
+        "outcome_won": float(c.wins - c.carried_wins),
+        "outcome_lost": float(c.losses - c.carried_losses + c.disqualified),
+        "outcome_unfollowed": float(c.unfollowed),
+        "outcome_nurture": float(c.final_nurture + c.waiting_nurture),
+        # A lead is qualified or lost when a rep takes it, so leads being followed up are
+        # already counted as open opportunities or lost; "open" is the queue and open deals.
+        "outcome_open": float(queued + c.open_opportunities - c.carried_open),
+    }
+
+
 def build_series(
     rows: list[list[float]] | np.ndarray, boundaries: list[float], flow_names: list[str], level_names: list[str]
 ) -> pd.DataFrame:
@@ -224,18 +312,34 @@ def _ratio(numerator: Any, denominator: Any) -> Any:
         return numerator / np.where(denominator > 0, denominator, np.nan)
 
 
-def add_ratios(frame: Any) -> Any:
-    """Derived columns: SLA compliance, mean response time, mean discount, profit, leads.
+def _sum(frame: Any, names: tuple[str, ...]) -> Any:
+    """``frame[a] + frame[b] + ...``, left to right (the float operations fix the bits)."""
+    total = frame[names[0]]
+    for name in names[1:]:
+        total = total + frame[name]
+    return total
 
-    ``frame`` is a DataFrame or a dict of numpy columns; the columns are added in place.
-    Ratios are NaN in a period with nothing to measure (e.g. no MQL resolved)."""
-    frame["leads"] = frame["leads_inbound"] + frame["leads_campaign"] + frame["leads_outbound"] + frame["leads_channel"]
-    frame["sla_compliance"] = _ratio(frame["sla_met"], frame["sla_met"] + frame["sla_missed"])
-    frame["mean_response_hours"] = _ratio(frame["response_hours_sum"], frame["follow_ups"])
-    frame["mean_discount"] = _ratio(frame["discount_sum"], frame["wins"])
-    if "mql_follow_ups" in frame:
-        frame["mql_qualify_rate"] = _ratio(frame["mql_qualified"], frame["mql_follow_ups"])
-        frame["mean_dispute_wait_days"] = _ratio(frame["dispute_wait_days"], frame["disputes_resolved"])
-    if "effort_long_days" in frame:
-        frame["long_term_effort_share"] = _ratio(frame["effort_long_days"], frame["effort_long_days"] + frame["effort_short_days"])
+
+def _parts(derived: Outcome) -> tuple[str, ...]:
+    """The columns a derived column is computed from."""
+    return (*derived.denominator, derived.numerator) if derived.kind == "ratio" else derived.sum_of  # type: ignore[return-value]
+
+
+def _derive(frame: Any, derived: Outcome) -> Any:
+    """One derived column: a declared sum of flows or a declared ratio."""
+    if derived.kind != "ratio":
+        return _sum(frame, derived.sum_of)
+    return _ratio(frame[derived.numerator], _sum(frame, derived.denominator))
+
+
+def add_ratios(frame: Any) -> Any:
+    """The derived columns declared in :data:`~orgsim.model.outcomes.DERIVED`: ``leads`` and
+    the ratios (SLA compliance, mean response time, ...), each from its declared parts.
+
+    ``frame`` is a DataFrame or a dict of numpy columns; the columns are added in place. A
+    column whose parts are missing (a frame from before they existed) is left out. Ratios are
+    NaN in a period with nothing to measure (e.g. no MQL resolved)."""
+    for derived in DERIVED:
+        if all(part in frame for part in _parts(derived)):
+            frame[derived.name] = _derive(frame, derived)
     return frame

@@ -1,4 +1,4 @@
-"""The sales side: the follow-up desk (MQL queue served by reps) and opportunities (MODEL.md 3.5-3.6).
+"""The sales team (MODEL.md 3.2, 3.5): the follow-up desk (MQL queue served by reps) and a rep's touch.
 
 The desk is a multi-server FIFO queue on SimPy's event queue. Reps are not processes: a
 follow-up is one ``Timeout`` whose callback frees the rep and starts the next lead, and
@@ -10,17 +10,24 @@ the shift ends.
 
 from __future__ import annotations
 
-import math
 from collections import deque
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from simpy.events import Timeout
+
+from orgsim.model.decay import DecayCurve
+from orgsim.model.leadflow import QUALITY, READINESS, U_CONTACT, U_QUALIFY
+from orgsim.model.recorder import LOST
 
 if TYPE_CHECKING:
     import simpy
 
-    from orgsim.model.leadflow import Lead
+    from orgsim.config import Sales
+    from orgsim.model.calendar import WorkCalendar
+    from orgsim.model.leadflow import DayBatch, Lead
+    from orgsim.model.recorder import Counters, LeadLog
 
 
 class FollowUpDesk:
@@ -72,16 +79,158 @@ class FollowUpDesk:
         self.servers = servers
         self.dispatch()
 
+    def shifts(self, calendar: WorkCalendar, horizon_days: float) -> Generator[simpy.Event, Any, None]:
+        """The shifts process: opens and closes the desk at the calendar's working hours."""
+        env = self.env
+        for start, end in calendar.shifts(0.0):
+            if start >= horizon_days:
+                return
+            yield Timeout(env, start - env.now)
+            self.open_shift()
+            yield Timeout(env, end - env.now)
+            self.close_shift()
 
-def logistic(x: float) -> float:
-    """The logistic function, safe for large |x|."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
 
+class SalesTeam:
+    """The reps (MODEL.md 3.2, 3.5): how many there are, the share of their time spent
+    prospecting, the follow-up desk, and a rep's touch of a lead: contact and qualification,
+    with odds that decay with the response delay (``mechanisms.response_decay``).
 
-def logit(p: float) -> float:
-    """log(p / (1 - p)) with p clipped away from 0 and 1."""
-    p = min(max(p, 1e-6), 1.0 - 1e-6)
-    return math.log(p / (1.0 - p))
+    A qualified lead opens an opportunity through ``open_opportunity`` (the pipeline's
+    :meth:`~orgsim.model.pipeline.Pipeline.open`)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        counters: Counters,
+        log: LeadLog | None,
+        sales: Sales,
+        calendar: WorkCalendar,
+        *,
+        prospecting_share: float,
+        response_decay: bool,
+        open_opportunity: Callable[..., None],
+    ):
+        self.env = env
+        self.counters = counters
+        self.log = log
+        self.params = sales
+        self.reps = sales.reps
+        self.prospecting_share = prospecting_share
+        self.hours_per_workday = calendar.hours_per_workday
+        self._open_opportunity = open_opportunity
+        # Constants of the hot path, read once.
+        self._contact_p = sales.contact_probability
+        self._contact_curve = DecayCurve(sales.contact_decay) if response_decay else None
+        self._qualify_curve = DecayCurve(sales.qualify_decay) if response_decay else None
+        self._sla_days = sales.sla_hours / 24.0
+        self.desk = FollowUpDesk(env, self._touch, self.follow_up_reps(), on_duty=calendar.always_on)
+        counters.follow_up_reps = self.desk.servers
+
+    # -- headcount -------------------------------------------------------------------------
+    def follow_up_reps(self) -> int:
+        """Reps on follow-up duty: the team less the share prospecting (at least one rep)."""
+        if self.reps == 0:
+            return 0
+        return max(1, round(self.reps * (1.0 - self.prospecting_share)))
+
+    def hire(self, reps: int) -> None:
+        """New reps join; the follow-up duty is split again."""
+        self.reps += reps
+        self.desk.set_servers(self.follow_up_reps())
+
+    def prospecting_hours(self) -> float | None:
+        """Rep-hours of prospecting in a working day at the current headcount (``None``: the team does not prospect)."""
+        if self.prospecting_share > 0:
+            return (self.reps - self.desk.servers) * self.hours_per_workday
+        return None
+
+    def record(self) -> None:
+        """Bring the desk's levels up to date in the counters (before a snapshot)."""
+        self.counters.queue_length = len(self.desk.queue)
+        self.counters.follow_up_reps = self.desk.servers
+
+    # -- a rep's touch (plain calls on the hot path) ---------------------------------------
+    def _touch(self, lead: Lead) -> float:
+        """A rep takes the lead from the queue now; returns the follow-up time in days.
+
+        The response delay runs from the hand-off to sales (arrival, or return from nurture)."""
+        now = self.env.now
+        c = self.counters
+        delay_days = now - lead.queued_at
+        delay_hours = delay_days * 24.0
+        c.follow_ups += 1
+        c.response_hours_sum += delay_hours
+        if delay_days <= self._sla_days:
+            c.sla_met += 1
+        else:
+            c.sla_missed += 1
+        contact_p = self._contact_p
+        qualify_p = self._qualify_probability(lead)
+        if self._contact_curve is not None:
+            contact_p *= self._contact_curve(delay_hours)
+            qualify_p *= self._qualify_curve(delay_hours)  # type: ignore[misc]
+        done = now + lead.follow_up_days
+        c.mql_follow_ups += 1
+        if self._qualify(lead, now, contact_p, qualify_p, done):
+            c.mql_qualified += 1
+        return lead.follow_up_days
+
+    def _qualify_probability(self, lead: Lead) -> float:
+        sales = self.params
+        p = sales.qualify_intercept + sales.qualify_quality_weight * lead.quality + sales.qualify_readiness_weight * lead.readiness
+        return 1.0 if p > 1.0 else p
+
+    def _qualify(self, lead: Lead, touched_at: float, contact_p: float, qualify_p: float, done_at: float) -> bool:
+        """Contact and qualification of a touched lead; a qualified lead opens an opportunity."""
+        c = self.counters
+        contacted = lead.u_contact < contact_p
+        qualified = contacted and lead.u_qualify < qualify_p
+        log = self.log
+        if log is not None:
+            row = lead.row
+            log.first_touch_at[row] = touched_at
+            log.contacted[row] = contacted
+            log.qualified[row] = qualified
+        if contacted:
+            c.contacted += 1
+        if not qualified:
+            c.disqualified += 1
+            if log is not None:
+                log.outcome[lead.row] = LOST
+            return False
+        c.opportunities += 1
+        c.open_opportunities += 1
+        if log is not None:
+            log.opportunity_at[lead.row] = done_at
+        self._open_opportunity(lead, touched_at, done_at)
+        return True
+
+    def touch_outbound(self, b: DayBatch, rows: np.ndarray | None) -> None:
+        """The day's (scored) outbound leads, touched at once by the rep who found them: no
+        response delay, so no decay. Decided for the whole batch with numpy (the same float
+        operations as :meth:`_qualify_probability` lead by lead)."""
+        n = len(b.times)
+        c, log = self.counters, self.log
+        v = b.values
+        sales = self.params
+        qualify_p = np.minimum(
+            sales.qualify_intercept + sales.qualify_quality_weight * v[QUALITY] + sales.qualify_readiness_weight * v[READINESS], 1.0
+        )
+        contacted = v[U_CONTACT] < self._contact_p
+        qualified = contacted & (v[U_QUALIFY] < qualify_p)
+        n_qualified = int(np.count_nonzero(qualified))
+        c.contacted += int(np.count_nonzero(contacted))
+        c.disqualified += n - n_qualified
+        c.opportunities += n_qualified
+        c.open_opportunities += n_qualified
+        if log is not None:
+            log.first_touch_at[rows] = b.times
+            log.contacted[rows] = contacted
+            log.qualified[rows] = qualified
+            log.opportunity_at[rows[qualified]] = b.times[qualified]  # type: ignore[index]
+            log.outcome[rows[~qualified]] = LOST  # type: ignore[index]
+        if n_qualified:
+            for lead in b.leads(np.flatnonzero(qualified), rows):
+                t = lead.arrived_at
+                self._open_opportunity(lead, t, t, now=t)

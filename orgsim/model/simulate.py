@@ -7,11 +7,9 @@ import platform
 from importlib import metadata
 from typing import Any
 
-import numpy as np
-
+from orgsim.config import Scenario, Structure
+from orgsim.config.checks import check_bool, check_horizon, raise_problems
 from orgsim.config.errors import Problem, ValidationError
-from orgsim.config.scenario import Scenario
-from orgsim.config.structure import Structure
 from orgsim.model.engine import Model
 from orgsim.model.results import RunResult
 from orgsim.model.streams import Seed, as_seed_sequence
@@ -67,17 +65,16 @@ def simulate(
         scenario = Scenario()
     if not isinstance(scenario, Scenario):
         raise ValidationError(Problem("scenario", type(scenario).__name__, "an orgsim.Scenario"))
-    if structure is not None and not isinstance(structure, Structure):
-        raise ValidationError(Problem("structure", structure, "an orgsim.Structure (e.g. orgsim.presets.shared_leader()) or None"))
     horizon = scenario.horizon_days if horizon_days is None else horizon_days
-    if (
-        isinstance(horizon, bool)
-        or not isinstance(horizon, (int, float, np.integer, np.floating))
-        or not (np.isfinite(horizon) and 0 < horizon <= 36_500)
-    ):
-        raise ValidationError(Problem("horizon_days", horizon_days, "a number in (0, 36500]"))
-    if not isinstance(record_leads, bool):
-        raise ValidationError(Problem("record_leads", record_leads, "true or false"))
+    raise_problems(
+        [
+            None
+            if structure is None or isinstance(structure, Structure)
+            else Problem("structure", structure, "an orgsim.Structure (e.g. orgsim.presets.shared_leader()) or None"),
+            check_horizon("horizon_days", horizon),
+            check_bool("record_leads", record_leads),
+        ]
+    )
     seed_ss = as_seed_sequence(seed)
     model = Model(scenario, structure, seed=seed_ss, horizon_days=float(horizon), record_leads=record_leads)
     warm_days = scenario.deals.warm_start_days

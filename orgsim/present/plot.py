@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from orgsim.model.outcomes import DERIVED, outcome
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -30,6 +32,16 @@ _LABELS = {
     "brand_stock": "brand stock (units of finished projects)",
     "long_term_effort_share": "long-term share of marketing effort",
 }
+
+
+#: Series columns that :func:`orgsim.model.recorder.add_ratios` recomputes from the summed
+#: flows (``leads`` and the ratios), as declared in the outcome registry.
+_DERIVED = frozenset(o.name for o in DERIVED)
+
+
+def _is_money(metric: str) -> bool:
+    """Whether an outcome is declared in US dollars (tick labels such as $1.5M)."""
+    return outcome(metric).unit == "usd"
 
 
 def _plt() -> Any:
@@ -57,8 +69,9 @@ def resample(frame: pd.DataFrame, periods_per_bin: int) -> pd.DataFrame:
     keys = [wide.index.get_level_values("structure"), wide.index.get_level_values("replication")]
     bins = wide.index.get_level_values("period") // periods_per_bin
     grouped = wide.groupby([*keys, bins], sort=False)
-    flows = [c for c in wide.columns if _is_flow(c)]
-    levels = [c for c in wide.columns if c not in flows and c not in _RATIOS and c != "start_day"]
+    kinds = {c: outcome(c).kind for c in wide.columns if c not in _DERIVED}
+    flows = [c for c, kind in kinds.items() if kind == "flow"]
+    levels = [c for c, kind in kinds.items() if kind == "level" and c != "start_day"]
     merged = pd.concat([grouped[flows].sum(), grouped[levels].last(), grouped[["start_day"]].min()], axis=1)
     # a short last bin (a horizon that is not a whole number of bins) would look like a drop
     length = merged["end_day"] - merged["start_day"]
@@ -67,26 +80,6 @@ def resample(frame: pd.DataFrame, periods_per_bin: int) -> pd.DataFrame:
     merged.index.names = ["structure", "replication", "period"]
     out = merged.stack().rename("value").reset_index()
     return out.rename(columns={out.columns[3]: "metric"})
-
-
-#: Derived columns that ``orgsim.recorder.add_ratios`` recomputes.
-_RATIOS = frozenset(
-    {
-        "leads",
-        "sla_compliance",
-        "mean_response_hours",
-        "mean_discount",
-        "mql_qualify_rate",
-        "mean_dispute_wait_days",
-        "long_term_effort_share",
-    }
-)
-
-
-def _is_flow(name: str) -> bool:
-    from orgsim.model.recorder import FLOW_COUNTERS
-
-    return name in FLOW_COUNTERS or name == "profit_usd" or (name.startswith("effort_") and name.endswith("_days"))
 
 
 def _auto_bin(frame: pd.DataFrame) -> int:
@@ -167,9 +160,10 @@ def over_time(
     label = ylabel or _LABELS.get(metric, metric)
     if "per period" in label:
         label = label.replace("per period", _bin_name(x, unit))
-    ax.set_ylabel(("cumulative " + label.split(" (")[0] + " (USD)" * metric.endswith("_usd")) if cumulative else label)
+    money = _is_money(metric)
+    ax.set_ylabel(("cumulative " + label.split(" (")[0] + " (USD)" * money) if cumulative else label)
     ax.set_xlabel(f"time ({unit})")
-    if metric.endswith("_usd"):
+    if money:
         ax.yaxis.set_major_formatter(_money_formatter())
     ax.legend(frameon=False, fontsize="small")
     ax.grid(alpha=0.3)
@@ -254,7 +248,7 @@ def differences(experiment: Any, baseline: str, metrics: Sequence[str] = ("booki
     ax.axvline(0, color="0.3", lw=1)
     ax.set_yticks(np.arange(len(structures)), structures)
     ax.invert_yaxis()  # first structure on top
-    money = all(m.endswith("_usd") for m in names)
+    money = all(_is_money(m) for m in names)
     ax.set_xlabel(f"paired difference ({'USD ' if money else ''}over the horizon, 95% interval)")
     if money:
         ax.xaxis.set_major_formatter(_money_formatter())

@@ -1,0 +1,167 @@
+"""Calibration from a CRM export: estimate a Scenario's observable parameters from a lead table.
+
+:func:`from_leads` reads one row per lead (CSV, Parquet or a DataFrame) with, under whatever
+names the CRM uses, the columns
+
+* ``created_at`` (required): when the lead was created;
+* ``source`` (required): where it came from, mapped onto the model's sources
+  (``inbound``, ``campaign``, ``outbound``, ``channel``);
+* ``first_touch_at``: sales' first touch (call, email, meeting);
+* ``stage``: the furthest lifecycle stage reached (lead, MQL, opportunity, customer ...), or the
+  boolean columns ``mql`` and ``qualified`` (as in orgsim's own lead log);
+* ``opportunity_at``: when the lead became an opportunity;
+* ``closed_at``, ``won``, ``amount``: when the opportunity closed, whether it was won, its value.
+
+It estimates, each with its uncertainty, the arrival rate by source and weekday (Poisson), the
+response-time distribution (order-statistic and bootstrap intervals), stage conversion rates
+(Wilson intervals), the sales-cycle length (lognormal maximum likelihood with right censoring of
+open deals) and deal sizes (lognormal fit), and returns a :class:`Calibration`: a validated
+:class:`~orgsim.Scenario` with the fields that map cleanly replaced, a report of every estimate,
+and the columns and estimates it could not use. ``docs/calibration.md`` explains the method
+and its limits.
+
+Some scenario fields are not what a lead table shows: the observed inbound rate is the base rate
+times the lift of the brand and content stocks, an observed cycle mixes the lognormal cycle with
+the buyers' readiness, an observed amount includes the discount. These are mapped by dividing
+out the factor the *base* scenario's own simulated runs produce (``base_runs`` runs with named
+seeds), and the report says so in each row.
+
+The package, in the order a calibration runs: ``columns`` (names, presets, label tables),
+``inputs`` (reading, parsing, the window's clock), ``factors`` (the base scenario's runs),
+``leadflow`` and ``deals`` (one estimator per section of the scenario, run in the order of
+:data:`ESTIMATORS`), ``intervals`` (the interval estimators they share) and ``report`` (the
+:class:`Calibration` they are assembled into).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orgsim.config.checks import is_real, raise_problems
+from orgsim.config.errors import Problem, ValidationError
+from orgsim.config.scenario import Scenario
+from orgsim.experiment.calibrate.columns import (
+    CANONICAL_COLUMNS,
+    DEFAULT_SOURCE_MAP,
+    DEFAULT_STAGE_MAP,
+    MODEL_SOURCES,
+    PRESETS,
+)
+
+# importable from here as from the single module calibrate was (not in __all__, as before)
+from orgsim.experiment.calibrate.columns import REQUIRED_COLUMNS as REQUIRED_COLUMNS
+from orgsim.experiment.calibrate.columns import STAGES as STAGES
+from orgsim.experiment.calibrate.columns import TIME_COLUMNS as TIME_COLUMNS
+from orgsim.experiment.calibrate.deals import estimate_deal_size, estimate_sales_cycle, estimate_win_rate
+from orgsim.experiment.calibrate.factors import base_factors
+from orgsim.experiment.calibrate.findings import Context, Findings
+from orgsim.experiment.calibrate.inputs import LeadTable, read_leads
+from orgsim.experiment.calibrate.intervals import bootstrap_mean_ci, lognormal_censored_mle, poisson_ci, quantile_ci, wilson_ci
+from orgsim.experiment.calibrate.leadflow import WEEKDAYS as WEEKDAYS
+from orgsim.experiment.calibrate.leadflow import (
+    estimate_arrivals,
+    estimate_follow_up,
+    estimate_lead_scoring,
+    estimate_qualification,
+    estimate_response_time,
+)
+from orgsim.experiment.calibrate.report import Calibration, build_calibration
+from orgsim.model.streams import named_generator
+
+#: The estimators, in the order they run: the report's rows and the notes follow it, and the
+#: response-time and deal-size bootstraps draw from one stream in this order.
+ESTIMATORS: tuple[Callable[[LeadTable, Context], Findings], ...] = (
+    estimate_arrivals,
+    estimate_response_time,
+    estimate_lead_scoring,
+    estimate_follow_up,
+    estimate_qualification,
+    estimate_win_rate,
+    estimate_sales_cycle,
+    estimate_deal_size,
+)
+
+
+def from_leads(
+    leads: str | Path | pd.DataFrame,
+    mapping: str | Mapping[str, str] | None = None,
+    *,
+    start: Any = None,
+    end: Any = None,
+    base: Scenario | None = None,
+    source_map: Mapping[str, str] | None = None,
+    unknown_source: str | None = None,
+    stage_map: Mapping[str, str] | None = None,
+    settle_days: float = 14.0,
+    base_runs: int = 4,
+    seed: int = 0,
+) -> Calibration:
+    """Estimate a Scenario from a lead-level CRM export.
+
+    Args:
+        leads: a ``.csv`` / ``.csv.gz`` / ``.parquet`` path, or a DataFrame (e.g. ``RunResult.leads``).
+        mapping: CRM column -> canonical column (see :data:`CANONICAL_COLUMNS`), or a preset name
+            (``"hubspot"``, ``"salesforce"``, ``"orgsim"``; typical names, check them against your
+            export). ``None`` detects canonical names, orgsim's lead log or a preset.
+        start: start of the observation window (a date/time, or a day number when the times are
+            day numbers). Leads created before it are left out of every estimate (only the
+            survivors of that period are in an export). Default: midnight of the earliest
+            creation date, or day 0 for day numbers (orgsim's convention: day 0 is a Monday).
+        end: when the export was taken; deals still open then are censored at it. Default: the
+            latest time in any time column.
+        base: the scenario to start from (default ``Scenario()``); fields the data cannot
+            inform keep its values, and the factors the data cannot show come from its runs.
+        source_map: extra source labels -> model source (``inbound``, ``campaign``,
+            ``outbound``, ``channel``); case, spaces and punctuation are ignored.
+        unknown_source: model source for labels no map knows (default: an error listing them).
+        stage_map: extra stage labels -> ``lead``, ``mql``, ``opportunity`` or ``won``.
+        settle_days: MQLs created later than this before ``end`` are left out of the follow-up
+            share (a recent MQL may simply not have been touched yet).
+        base_runs: simulated runs of ``base`` used for the factors a lead table cannot show.
+        seed: seed of those runs and of the bootstrap (named streams, never global state).
+
+    Raises:
+        ValidationError: naming the row and column of a bad value, the missing columns and
+            the mapping used, or the file that is missing, empty or of an unsupported type.
+    """
+    base = Scenario() if base is None else base
+    _check_arguments(base, unknown_source, settle_days, base_runs, seed)
+    table = read_leads(leads, mapping, start=start, end=end, source_map=source_map, unknown_source=unknown_source, stage_map=stage_map)
+    rng = named_generator(seed, "calibrate/bootstrap")
+    context = Context(base, base_factors(base, table.end_day, int(base_runs), int(seed)), rng, settle_days)
+    sections = []
+    for estimator in ESTIMATORS:
+        found = estimator(table, context)
+        raise_problems(found.problems)
+        sections.append(found)
+    return build_calibration(base, table, sections)
+
+
+def _check_arguments(base: Any, unknown_source: Any, settle_days: Any, base_runs: Any, seed: Any) -> None:
+    """Raise on the first argument of :func:`from_leads` that is not allowed (before reading anything)."""
+    if not isinstance(base, Scenario):
+        raise ValidationError(Problem("base", type(base).__name__, "an orgsim.Scenario"))
+    if unknown_source is not None and unknown_source not in MODEL_SOURCES:
+        raise ValidationError(Problem("unknown_source", unknown_source, f"one of {', '.join(MODEL_SOURCES)} or None"))
+    for name, value, lo in (("settle_days", settle_days, 0.0), ("base_runs", base_runs, 1), ("seed", seed, 0)):
+        if not is_real(value) or not value >= lo:
+            raise ValidationError(Problem(name, value, f"a number >= {lo}"))
+
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "DEFAULT_SOURCE_MAP",
+    "DEFAULT_STAGE_MAP",
+    "PRESETS",
+    "Calibration",
+    "bootstrap_mean_ci",
+    "from_leads",
+    "lognormal_censored_mle",
+    "poisson_ci",
+    "quantile_ci",
+    "wilson_ci",
+]

@@ -1,0 +1,314 @@
+"""The outcome registry: every series column and every total a run reports, declared once.
+
+After the EMA Workbench, outcomes are declared, not scraped: each has a name, a kind, a unit
+and a one-line description, and a ratio names its parts. The recorder builds the series and the
+totals from these declarations; plots, sensitivity analysis and the docs read them here rather
+than parsing meaning out of a suffix.
+
+Kinds:
+
+* ``flow``: an amount per period (the series shows each period's increase); its total is the
+  sum over the run.
+* ``level``: a value at an instant (the series shows it at each period's end); its total is
+  ``<level>_end``, the value at the end of the run.
+* ``ratio``: ``numerator / sum(denominator)`` of flows, NaN where there is nothing to measure;
+  recomputed from the summed flows (never averaged) in the series and in the totals.
+
+Families are declared once as templates and resolved by :func:`outcome`: the effort per project
+kind (``effort_<kind>_days``, kinds are the scenario's), each market stock's level and effect
+(``<stock>_stock``, ``<stock>_effect`` for :data:`orgsim.config.STOCKS`) and the end-of-run
+value of every recorded level (``<level>_end``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from orgsim.config import STOCKS
+from orgsim.config.checks import did_you_mean
+
+Kind = Literal["flow", "level", "ratio"]
+Where = Literal["series", "totals", "both"]
+
+#: Lead sources, in the order of their integer codes (the lead log's ``source`` column, a
+#: ``DayBatch``'s source codes); each has a flow ``leads_<source>``.
+SOURCES: tuple[str, ...] = ("inbound", "campaign", "outbound", "channel")
+INBOUND, CAMPAIGN, OUTBOUND, CHANNEL = range(len(SOURCES))
+#: The flow counter of each source, indexed by source code.
+SOURCE_FLOWS: tuple[str, ...] = tuple(f"leads_{source}" for source in SOURCES)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One reported outcome: a series column, a total, or both (``where``)."""
+
+    name: str
+    kind: Kind
+    unit: str  # usd, leads, days, hours, share, count, index, reps
+    description: str
+    numerator: str | None = None  # ratios only
+    denominator: tuple[str, ...] = ()  # ratios only: the sum of these names
+    where: Where = "both"  # a level's total is its ``<name>_end``, so levels are "series"
+    sum_of: tuple[str, ...] = ()  # a derived flow: the sum of these flows
+
+
+def _flow(name: str, unit: str, description: str, where: Where = "both") -> Outcome:
+    return Outcome(name, "flow", unit, description, where=where)
+
+
+def _level(name: str, unit: str, description: str, where: Where = "series") -> Outcome:
+    return Outcome(name, "level", unit, description, where=where)
+
+
+def _ratio(name: str, numerator: str, denominator: tuple[str, ...], unit: str, description: str, where: Where = "both") -> Outcome:
+    return Outcome(name, "ratio", unit, description, numerator, denominator, where)
+
+
+_SOURCE_TEXT = {
+    "inbound": "inbound leads that arrived (organic, at the brand- and content-lifted rate)",
+    "campaign": "leads that arrived from campaigns (the campaign stock's rate)",
+    "outbound": "leads reps sourced in their prospecting time",
+    "channel": "leads that arrived from channels and affiliates (growth stage)",
+}
+
+#: Flows counted by :class:`~orgsim.model.recorder.Counters`, in the order of the series columns.
+_COUNTER_FLOWS: tuple[Outcome, ...] = (
+    *(_flow(flow, "leads", _SOURCE_TEXT[source]) for source, flow in zip(SOURCES, SOURCE_FLOWS, strict=True)),
+    _flow("leads_recycled", "leads", "nurtured leads that returned from nurture to be scored again"),
+    _flow("mqls", "leads", "leads handed to sales: scored at or above the MQL threshold, on arrival or on return from nurture"),
+    _flow("nurtured", "leads", "leads sent to nurture (scored below the MQL threshold), each time they are"),
+    _flow("unfollowed", "leads", "MQLs sales never follows up"),
+    _flow("queued", "leads", "MQLs that joined the follow-up queue"),
+    _flow("follow_ups", "leads", "MQLs a rep took from the follow-up queue (first touches)"),
+    _flow("contacted", "leads", "touched leads (followed-up MQLs and outbound leads) that were contacted"),
+    _flow("disqualified", "leads", "touched leads that did not qualify (not contacted, or contacted and not qualified)"),
+    _flow("opportunities", "count", "opportunities opened (qualified leads)"),
+    _flow("sla_met", "leads", "MQLs followed up within the SLA"),
+    _flow("sla_missed", "leads", "MQLs followed up after the SLA, or never"),
+    _flow("response_hours_sum", "hours", "hours from hand-off to first touch, summed over the MQLs followed up"),
+    _flow("wins", "count", "opportunities won (deals carried in from the warm start included)"),
+    _flow("losses", "count", "opportunities lost (deals carried in from the warm start included)"),
+    _flow("bookings_usd", "usd", "value of the deals won: list price x account size x (1 - discount)"),
+    _flow("discount_sum", "share", "discounts of the deals won, summed"),
+    _flow("costs_usd", "usd", "all costs: headcount, leaders, programme spend and dispute rework"),
+    _flow("program_spend_usd", "usd", "marketing programme spend (each project's cost when it starts)"),
+    _flow("projects_started", "count", "marketing projects started (rush projects included)"),
+    _flow("projects_completed", "count", "marketing projects completed"),
+    _flow("projects_preempted", "count", "preemptions of marketing projects (a project may be preempted more than once)"),
+    _flow("projects_cancelled", "count", "preempted projects whose work was lost (``marketing.preempted_work = 'lose'``)"),
+    _flow("rush_projects", "count", "rush short-term projects launched under quota pressure or after a dispute won by sales"),
+    _flow("mql_follow_ups", "leads", "MQL follow-ups that trust and the qualification rate learn from (equal to follow_ups)"),
+    _flow("mql_qualified", "leads", "followed-up MQLs that qualified"),
+    _flow("disputes", "count", "cross-functional disputes that arose"),
+    _flow("disputes_resolved", "count", "disputes the integrator resolved"),
+    _flow("disputes_for_sales", "count", "disputes resolved in sales' favour"),
+    _flow("dispute_wait_days", "days", "days disputes waited for the integrator, summed over the disputes served"),
+    _flow("rework_usd", "usd", "rework cost of waiting disputes (part of costs_usd)"),
+    _flow("leader_costs_usd", "usd", "cost of the structure's roles (part of costs_usd)"),
+)
+
+#: Marketing effort by term, recorded after the effort per kind (family ``effort_<kind>_days``).
+_TERM_EFFORT: tuple[Outcome, ...] = (
+    _flow("effort_short_days", "days", "person-days of marketing effort on short-term project kinds"),
+    _flow("effort_long_days", "days", "person-days of marketing effort on long-term project kinds"),
+)
+
+#: Levels held by :class:`~orgsim.model.recorder.Counters`, in the order of the series columns.
+_COUNTER_LEVELS: tuple[Outcome, ...] = (
+    _level("queue_length", "leads", "MQLs waiting in the follow-up queue"),
+    _level("open_opportunities", "count", "opportunities open (deals carried in from the warm start included)"),
+    _level("reps", "reps", "sales reps employed"),
+    _level("follow_up_reps", "reps", "reps on follow-up duty (the rest prospect)"),
+    _level("trust", "index", "sales' trust in marketing's leads, in [0, 1]; 0.5 at the neutral qualification rate"),
+    _level("unfollowed_share", "share", "share of MQLs sales does not follow up, as of the last day"),
+    _level("rep_effectiveness", "index", "rep skill times the leader's coaching"),
+    _level("quota_pressure", "share", "shortfall of quarter-to-date bookings against the pro-rated quota at the last check"),
+    _level("discount_target", "share", "mean discount sales aims at (pressure included)"),
+    _level("crm_learning", "share", "what marketing has learnt from logged outcomes (saturation of the CRM log)"),
+    _level("disputes_waiting", "count", "disputes waiting for the integrator"),
+)
+
+#: Columns every series has: the period's bounds.
+_PERIOD: tuple[Outcome, ...] = (
+    _level("start_day", "days", "day the period starts"),
+    _level("end_day", "days", "day the period ends"),
+)
+
+#: Derived by :func:`~orgsim.model.recorder.add_ratios` from their declared parts, in this
+#: order, in the series and (overall) in the totals.
+_DERIVED: tuple[Outcome, ...] = (
+    Outcome("leads", "flow", "leads", "leads that arrived, every source (the sum of the `leads_<source>` flows)", sum_of=SOURCE_FLOWS),
+    _ratio(
+        "sla_compliance",
+        "sla_met",
+        ("sla_met", "sla_missed"),
+        "share",
+        "share of MQLs followed up within the SLA (unfollowed MQLs miss it)",
+    ),
+    _ratio(
+        "mean_response_hours",
+        "response_hours_sum",
+        ("follow_ups",),
+        "hours",
+        "mean hours from hand-off to first touch of the MQLs followed up",
+    ),
+    _ratio("mean_discount", "discount_sum", ("wins",), "share", "mean discount of the deals won"),
+    _ratio("mql_qualify_rate", "mql_qualified", ("mql_follow_ups",), "share", "share of followed-up MQLs that qualified"),
+    _ratio(
+        "mean_dispute_wait_days",
+        "dispute_wait_days",
+        ("disputes_resolved",),
+        "days",
+        "mean days a resolved dispute waited for the integrator",
+    ),
+    _ratio(
+        "long_term_effort_share",
+        "effort_long_days",
+        ("effort_long_days", "effort_short_days"),
+        "share",
+        "share of marketing effort on long-term project kinds",
+    ),
+)
+
+_PROFIT = _flow("profit_usd", "usd", "bookings x gross margin - costs")
+
+#: Totals only: overall ratios and the lead accounting of the leads created in the run
+#: (``leads_created = outcome_won + outcome_lost + outcome_unfollowed + outcome_nurture + outcome_open``).
+_TOTALS: tuple[Outcome, ...] = (
+    _ratio("unfollowed_mql_share", "unfollowed", ("mqls",), "share", "share of MQLs sales never followed up", "totals"),
+    _ratio("win_rate", "wins", ("wins", "losses"), "share", "share of closed opportunities won", "totals"),
+    _flow("leads_created", "leads", "leads created in this run (deals carried in from the warm start are not its leads)", "totals"),
+    _level("carried_in_deals", "count", "open deals carried in from the warm start at time 0", "totals"),
+    _level("outcome_won", "leads", "leads of this run won by the end", "totals"),
+    _level("outcome_lost", "leads", "leads of this run lost by the end: disqualified, or their opportunity lost", "totals"),
+    _level("outcome_unfollowed", "leads", "leads of this run that sales never followed up", "totals"),
+    _level("outcome_nurture", "leads", "leads of this run in nurture at the end (for good, or waiting to return)", "totals"),
+    _level("outcome_open", "leads", "leads of this run still open at the end: queued for follow-up or an open opportunity", "totals"),
+)
+
+_FIXED: dict[str, Outcome] = {o.name: o for o in (*_PERIOD, *_COUNTER_FLOWS, *_TERM_EFFORT, *_COUNTER_LEVELS, *_DERIVED, _PROFIT, *_TOTALS)}
+
+#: The flow and level counters, by name, in the order the recorder snapshots them.
+COUNTER_FLOWS: tuple[str, ...] = tuple(o.name for o in _COUNTER_FLOWS)
+COUNTER_LEVELS: tuple[str, ...] = tuple(o.name for o in _COUNTER_LEVELS)
+#: The derived series columns (``leads`` and the ratios), in the order they are added.
+DERIVED: tuple[Outcome, ...] = _DERIVED
+
+
+@dataclass(frozen=True)
+class Family:
+    """A template of outcomes, one per project kind or stock: ``pattern`` with ``{}`` for the member."""
+
+    pattern: str
+    kind: Kind
+    unit: str
+    description: str  # with ``{}`` for the member
+
+    def name(self, member: str) -> str:
+        return self.pattern.format(member)
+
+    def member(self, name: str) -> str | None:
+        """The member a name belongs to (``"brand"`` for ``"brand_stock"``), or ``None``."""
+        head, tail = self.pattern.split("{}")
+        if len(name) > len(head) + len(tail) and name.startswith(head) and name.endswith(tail):
+            return name[len(head) : len(name) - len(tail)]
+        return None
+
+    def outcome(self, member: str) -> Outcome:
+        return Outcome(
+            self.name(member), self.kind, self.unit, self.description.format(member), where="both" if self.kind == "flow" else "series"
+        )
+
+
+#: Effort per project kind (the scenario's kinds, so any name resolves).
+EFFORT = Family("effort_{}_days", "flow", "days", "person-days of marketing effort on projects of kind {!r}")
+#: Each market stock's level and effect (members: :data:`orgsim.config.STOCKS`).
+STOCK_LEVEL = Family("{}_stock", "level", "index", "level of the {} stock (units of finished projects' output, after decay)")
+STOCK_EFFECT = Family("{}_effect", "level", "share", "effect of the {} stock: the Hill saturation of its lagged level, in [0, 1)")
+FAMILIES: tuple[Family, ...] = (EFFORT, STOCK_LEVEL, STOCK_EFFECT)
+#: The end-of-run total of a level: ``<level>_end``.
+END = "{}_end"
+
+
+def flow_columns(kind_names: Iterable[str]) -> list[str]:
+    """The recorded flows of a run with these project kinds, in series order."""
+    return [*COUNTER_FLOWS, *(EFFORT.name(k) for k in kind_names), *(o.name for o in _TERM_EFFORT)]
+
+
+def level_columns() -> list[str]:
+    """The recorded levels, in series order (their totals are ``<level>_end``)."""
+    return [*COUNTER_LEVELS, *(STOCK_LEVEL.name(s) for s in STOCKS), *(STOCK_EFFECT.name(s) for s in STOCKS)]
+
+
+def _recorded_level(name: str) -> Outcome | None:
+    """A level the recorder snapshots (so it has an ``_end`` total), or ``None``."""
+    found = _FIXED.get(name)
+    if found is not None:
+        return found if found in _COUNTER_LEVELS else None
+    for family in (STOCK_LEVEL, STOCK_EFFECT):
+        member = family.member(name)
+        if member in STOCKS:
+            return family.outcome(member)
+    return None
+
+
+def outcome(name: str) -> Outcome:
+    """The declared outcome called ``name``: any series column or total, families included.
+
+    Raises:
+        KeyError: for a name that is not declared (with a did-you-mean hint).
+    """
+    found = _FIXED.get(name)
+    if found is not None:
+        return found
+    level = _recorded_level(name)
+    if level is not None:
+        return level
+    if name.endswith(END.format("")):
+        level = _recorded_level(name[: -len(END.format(""))])
+        if level is not None:
+            return replace(level, name=name, description=f"{level.description}, at the end of the run", where="totals")
+    member = EFFORT.member(name)
+    if member is not None:
+        return EFFORT.outcome(member)
+    known = [*_FIXED, *level_columns(), *(END.format(n) for n in level_columns())]
+    raise KeyError(
+        f"unknown outcome {name!r}; {did_you_mean(name, known)}known: {', '.join(sorted(_FIXED))}, and the families {_family_text()}"
+    )
+
+
+def _family_text() -> str:
+    return ", ".join([*(f.pattern.replace("{}", "<kind>" if f is EFFORT else "<stock>") for f in FAMILIES), "<level>_end"])
+
+
+def outcomes(kind: str | None = None) -> list[Outcome]:
+    """The declared fixed outcomes (families not expanded), of one kind or all, in series order
+    (period bounds, flows, levels, derived columns, profit) then the totals-only ones."""
+    if kind is not None and kind not in ("flow", "level", "ratio"):
+        raise ValueError(f"kind must be 'flow', 'level', 'ratio' or None, not {kind!r}")
+    return [o for o in _FIXED.values() if kind is None or o.kind == kind]
+
+
+__all__ = [
+    "CAMPAIGN",
+    "CHANNEL",
+    "COUNTER_FLOWS",
+    "COUNTER_LEVELS",
+    "DERIVED",
+    "EFFORT",
+    "FAMILIES",
+    "INBOUND",
+    "OUTBOUND",
+    "SOURCES",
+    "SOURCE_FLOWS",
+    "STOCK_EFFECT",
+    "STOCK_LEVEL",
+    "Family",
+    "Outcome",
+    "flow_columns",
+    "level_columns",
+    "outcome",
+    "outcomes",
+]

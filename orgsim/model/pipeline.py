@@ -1,0 +1,192 @@
+"""Opportunities (MODEL.md 3.6): a qualified lead's sales cycle, its close, and the warm start.
+
+An open opportunity is one ``Timeout`` to its close, whose plain-call callback decides the
+deal: the win probability is a logistic function of the lead's quality, rep effectiveness,
+brand and enablement, and the discount; the deal's value is list price x account size x
+(1 - discount). The cycle is lognormal, shorter for readier buyers.
+
+The warm start: a spin-up run keeps its open opportunities (:meth:`Pipeline.open_pipeline`),
+and the run proper takes them over (:meth:`Pipeline.carry_in`), so every structure starts
+from the same open deals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from simpy.events import Timeout
+
+from orgsim.model.outcomes import CHANNEL
+from orgsim.model.recorder import LOST, WON
+
+if TYPE_CHECKING:
+    import simpy
+
+    from orgsim.config import Deals, Market
+    from orgsim.model.leadflow import Lead
+    from orgsim.model.recorder import Counters, LeadLog
+
+#: A warm-up run's open opportunity: (lead, close time, touch time, opportunity time).
+OpenDeal = tuple["Lead", float, float, float]
+
+
+def logistic(x: float) -> float:
+    """The logistic function, safe for large |x|."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def logit(p: float) -> float:
+    """log(p / (1 - p)) with p clipped away from 0 and 1."""
+    p = min(max(p, 1e-6), 1.0 - 1e-6)
+    return math.log(p / (1.0 - p))
+
+
+class Pipeline:
+    """Open opportunities and their closes.
+
+    ``rep_effectiveness`` and ``discount_mean`` are the leader's effects, fixed at build;
+    quota pressure adds to the discount through :meth:`set_pressure_discount`; the stocks'
+    effects (brand and enablement on the win odds, pricing on the discount's spread) are
+    fixed each day by :meth:`start_day`. ``keep_open``: keep the open deals (a warm-up run).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        counters: Counters,
+        log: LeadLog | None,
+        deals: Deals,
+        market: Market,
+        *,
+        readiness_mean: float,
+        rep_effectiveness: float,
+        discount_mean: float,
+        channel_discount_sd: float,
+        keep_open: bool = False,
+    ):
+        self.env = env
+        self.counters = counters
+        self.log = log
+        self.deals = deals
+        self.market = market
+        self.readiness_mean = readiness_mean
+        self.rep_effectiveness = rep_effectiveness
+        self.discount_mean = discount_mean
+        self.channel_discount_sd = channel_discount_sd
+        self.pressure_discount = 0.0
+        self._win_bonus = 0.0
+        self._discount_sd_now = deals.discount_sd
+        self._channel_discount_sd_now = channel_discount_sd
+        self._open: dict[int, OpenDeal] | None = {} if keep_open else None
+        counters.rep_effectiveness = rep_effectiveness
+
+    def start_day(self, effect: Mapping[str, float]) -> None:
+        """Today's win bonus (brand, enablement) and discount spread (pricing)."""
+        market = self.market
+        self._win_bonus = market.brand_win_logit * effect["brand"] + market.enablement_win_logit * effect["enablement"]
+        self._discount_sd_now = self.deals.discount_sd * (1.0 - market.pricing_dispersion_cut * effect["pricing"])
+        self._channel_discount_sd_now = self.channel_discount_sd * (1.0 - market.pricing_dispersion_cut * effect["pricing"])
+
+    def clear_pressure(self) -> None:
+        """A new quarter: no pressure discount."""
+        self.pressure_discount = 0.0
+        self.counters.discount_target = self.discount_mean
+
+    def set_pressure_discount(self, extra: float) -> None:
+        """Quota pressure: ``extra`` on top of the mean discount until the next check."""
+        self.pressure_discount = extra
+        self.counters.discount_target = self.discount_mean + extra
+
+    def open(self, lead: Lead, touched_at: float, done_at: float, now: float | None = None) -> None:
+        """Schedule the close of a qualified lead's opportunity (counted and logged by the caller).
+
+        ``now``: the time of the touch, when it is later than the current time (an outbound
+        lead's, decided at the start of its day)."""
+        deals = self.deals
+        readiness_factor = (1.0 - deals.readiness_cycle_effect * lead.readiness) / (
+            1.0 - deals.readiness_cycle_effect * self.readiness_mean
+        )
+        cycle = deals.cycle_days_median * math.exp(deals.cycle_sigma * lead.z_cycle) * readiness_factor
+        delay = done_at - touched_at + cycle
+        if now is None:
+            now = self.env.now
+            event = Timeout(self.env, delay, value=lead)
+        else:  # the instant a Timeout made at ``now`` would fire
+            event = Timeout(self.env, (now + delay) - self.env.now, value=lead)
+        event.callbacks.append(self._close)
+        if self._open is not None:
+            self._open[id(lead)] = (lead, now + done_at - touched_at + cycle, touched_at, done_at)
+
+    def _close(self, event: simpy.Event) -> None:
+        lead: Lead = event.value
+        c = self.counters
+        deals = self.deals
+        c.open_opportunities -= 1
+        if self._open is not None:
+            del self._open[id(lead)]
+        carried = lead.arrived_at < 0.0
+        if carried:
+            c.carried_open -= 1
+        spread = self._discount_sd_now if lead.source != CHANNEL else self._discount_sd_now + self._channel_discount_sd_now
+        discount = self.discount_mean + self.pressure_discount + spread * lead.z_discount
+        discount = min(max(discount, 0.0), deals.discount_max)
+        win_logit = (
+            logit(lead.quality)
+            - deals.win_rep_weight * (1.0 - self.rep_effectiveness)
+            + deals.win_discount_weight * discount
+            + deals.win_logit_offset
+            + self._win_bonus
+        )
+        won = lead.u_win < logistic(win_logit)
+        if won:
+            size = math.exp(deals.deal_size_sigma * lead.z_size - 0.5 * deals.deal_size_sigma**2)
+            value = deals.list_price_usd * size * (1.0 - discount)
+            c.wins += 1
+            c.bookings_usd += value
+            c.discount_sum += discount
+            c.carried_wins += carried
+        else:
+            c.losses += 1
+            c.carried_losses += carried
+        log = self.log
+        if log is not None:
+            row = lead.row
+            log.closed_at[row] = self.env.now
+            log.won[row] = won
+            log.outcome[row] = WON if won else LOST
+            if won:
+                log.value[row] = value
+                log.discount[row] = discount
+
+    # -- the warm start --------------------------------------------------------------------
+    def open_pipeline(self) -> list[OpenDeal]:
+        """A warm-up run's open opportunities, in closing order: (lead, close, touch, opportunity) times."""
+        assert self._open is not None, "only a warm-up run keeps its pipeline"
+        return sorted(self._open.values(), key=lambda item: item[1])
+
+    def carry_in(self, pipeline: list[OpenDeal], warm_days: float) -> None:
+        """Open deals from before time 0: they close (and book) in this run, but are not leads
+        of this run (their times are negative, shifted by the warm-up length)."""
+        c, log = self.counters, self.log
+        for lead, close, touched_at, opportunity_at in pipeline:
+            lead.arrived_at -= warm_days
+            c.open_opportunities += 1
+            c.carried_open += 1
+            if log is not None:
+                row = lead.row = log.new_row()
+                log.source[row] = lead.source
+                log.quality[row] = lead.quality
+                log.readiness[row] = lead.readiness
+                log.score[row] = lead.score
+                log.arrived_at[row] = lead.arrived_at
+                log.qualified[row] = True
+                log.contacted[row] = True
+                log.first_touch_at[row] = touched_at - warm_days
+                log.opportunity_at[row] = opportunity_at - warm_days
+            event = Timeout(self.env, close - warm_days, value=lead)
+            event.callbacks.append(self._close)
