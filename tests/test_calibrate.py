@@ -398,3 +398,164 @@ def test_unsupported_extension_is_an_error(tmp_path):
 
 def test_unknown_preset_is_an_error(small_export):
     assert "'hubspot'" in str(_error(small_export, mapping="pipedrive"))
+
+
+# -- hostile input (issue 17): times, the window, the arguments --------------------------------
+
+
+def _dates(n: int = 40, fmt: str = "%Y-%m-%d %H:%M") -> pd.DataFrame:
+    """n inbound leads, one every 12 hours from Monday 2024-01-01, as text in ``fmt``."""
+    return pd.DataFrame({"created_at": pd.date_range(DAY0, periods=n, freq="12h").strftime(fmt), "source": "inbound"})
+
+
+def _days(n: int = 40) -> pd.DataFrame:
+    return pd.DataFrame({"created_at": np.arange(n) * 0.5, "source": "inbound"})
+
+
+def _refused(leads, **kwargs) -> orgsim.ValidationError:
+    with pytest.raises(orgsim.ValidationError) as info:
+        from_leads(leads, **{"base_runs": 1, **kwargs})
+    return info.value
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, 1e12, -40_000.0])
+def test_day_number_not_finite_or_far_from_the_window_is_refused(value):
+    frame = _days()
+    frame["closed_at"] = np.nan
+    frame.loc[5, "closed_at"] = value
+    err = _refused(frame)
+    assert err.fields == ["row 6, column 'closed_at'"]
+    assert "[-36500, 36500]" in str(err) and "start=" in str(err)
+
+
+def test_date_far_from_the_window_start_is_refused(tmp_path):
+    frame = _dates()
+    frame.loc[2, "created_at"] = "1900-01-01 00:00"
+    path = tmp_path / "leads.csv"
+    frame.to_csv(path, index=False)
+    err = _refused(path, start="2024-01-01")
+    assert err.fields == ["row 3 (line 4), column 'created_at'"]
+    assert "1924-01-" in str(err) and "36500 days" in str(err)
+
+
+def test_date_pandas_cannot_hold_is_refused():
+    frame = _dates()
+    frame["closed_at"] = None
+    frame.loc[0, "closed_at"] = "9999-12-31"
+    assert _refused(frame).fields == ["row 1, column 'closed_at'"]
+
+
+def test_end_more_than_a_century_after_start_is_refused():
+    assert _refused(_days(), end=36_501.0).fields == ["end"]
+    assert _refused(_dates(), end="2200-01-01").fields == ["end"]
+
+
+@pytest.mark.parametrize("name", ["start", "end"])
+@pytest.mark.parametrize("value", ["garbage", 5, True, [2024, 1, 1], ""])
+def test_start_or_end_that_is_not_a_date_is_refused(name, value):
+    err = _refused(_dates(), **{name: value})
+    assert err.fields == [name] and "date/time" in str(err)
+
+
+@pytest.mark.parametrize("value", ["2024-01-01", "soon", np.nan, np.inf, pd.Timestamp("2024-01-01")])
+def test_start_that_is_not_a_day_number_is_refused_for_day_numbers(value):
+    err = _refused(_days(), start=value)
+    assert err.fields == ["start"] and "day number" in str(err)
+
+
+def test_zoned_start_or_end_with_plain_times_is_refused():
+    assert _refused(_dates(), start="2024-01-01T00:00+02:00").fields == ["start"]
+    err = _refused(_dates(), end=pd.Timestamp("2024-01-15", tz="Europe/Berlin"))
+    assert err.fields == ["end"] and "time zone" in str(err)
+
+
+def test_zoned_times_and_window_are_converted_to_utc():
+    zoned = _dates(fmt="%Y-%m-%dT%H:%M+02:00")
+    plain = pd.DataFrame({"created_at": (pd.date_range(DAY0, periods=40, freq="12h") - pd.Timedelta(hours=2)), "source": "inbound"})
+    a = from_leads(zoned, start="2024-01-01T02:00+02:00", end=pd.Timestamp("2024-01-21", tz="UTC"), base_runs=1)
+    b = from_leads(zoned, start="2024-01-01", end="2024-01-21", base_runs=1)  # plain bounds read as UTC
+    c = from_leads(plain, start="2024-01-01", end="2024-01-21", base_runs=1)
+    assert a.window == b.window == c.window == (DAY0, pd.Timestamp("2024-01-21"))
+    pd.testing.assert_frame_equal(a.report, c.report)
+    pd.testing.assert_frame_equal(b.report, c.report)
+
+
+def test_zoned_and_plain_time_columns_are_refused_naming_them():
+    frame = _dates()
+    frame["first_touch_at"] = (pd.to_datetime(frame["created_at"]) + pd.Timedelta(hours=1)).dt.strftime("%Y-%m-%d %H:%M+05:00")
+    err = _refused(frame)
+    assert err.fields == ["columns"]
+    assert err.problems[0].value == {"created_at": "without a time zone", "first_touch_at": "with a time zone"}
+
+
+def test_column_with_a_zone_on_some_times_only_is_refused():
+    frame = _dates()
+    frame.loc[7, "created_at"] = "2024-01-04 12:00Z"
+    err = _refused(frame)
+    assert err.fields == ["row 8, column 'created_at'"] and "time zone" in str(err)
+
+
+def test_mixed_date_formats_name_the_odd_row_not_a_valid_one(tmp_path):
+    frame = _dates()
+    frame.loc[0, "created_at"] = "01/01/2024"  # pandas would take its format for the column
+    path = tmp_path / "leads.csv"
+    frame.to_csv(path, index=False)
+    err = _refused(path)
+    assert err.fields == ["row 1 (line 2), column 'created_at'"]
+    assert "01/01/2024" in str(err) and "mixes date formats" in str(err) and "ISO 8601" in str(err)
+
+
+def test_day_month_order_is_never_guessed():
+    ambiguous = _dates(20, "%d/%m/%Y %H:%M")  # 1 to 10 January: each date reads both ways
+    err = _refused(ambiguous)
+    assert err.fields == ["column 'created_at'"] and "date_format" in str(err)
+    day_first = from_leads(ambiguous, date_format="%d/%m/%Y %H:%M", base_runs=1)
+    iso = from_leads(_dates(20), base_runs=1)
+    assert day_first.window == iso.window
+    pd.testing.assert_frame_equal(day_first.report, iso.report)
+
+
+def test_day_month_order_the_cells_settle_is_read_without_date_format():
+    # 20 days of January: the 13th onwards can only be day first, so the whole column is
+    iso = from_leads(_dates(), base_runs=1)
+    for fmt in ("%d/%m/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%d.%m.%Y %H:%M"):
+        cal = from_leads(_dates(fmt=fmt), base_runs=1)
+        pd.testing.assert_frame_equal(cal.report, iso.report)
+
+
+def test_date_format_names_the_first_row_it_cannot_read():
+    frame = _dates(fmt="%d/%m/%Y %H:%M")
+    frame.loc[3, "created_at"] = "2024-01-02 12:00"
+    err = _refused(frame, date_format="%d/%m/%Y %H:%M")
+    assert err.fields == ["row 4, column 'created_at'"] and "'%d/%m/%Y %H:%M'" in str(err)
+
+
+@pytest.mark.parametrize("value", ["%Q", 5, ""])
+def test_date_format_that_is_not_a_format_is_refused(value):
+    assert _refused(_dates(), date_format=value).fields == ["date_format"]
+
+
+def test_empty_time_column_takes_the_kind_of_the_creation_times(tmp_path):
+    frame = _days().astype(str)
+    frame["closed_at"] = ""
+    path = tmp_path / "leads.csv"
+    frame.to_csv(path, index=False)
+    assert from_leads(path, base_runs=1).window == (0.0, 19.5)
+
+
+@pytest.mark.parametrize(
+    ("argument", "value", "allowed"),
+    [
+        ("stage_map", {"x": "closed"}, "one of lead, mql, opportunity, won"),
+        ("source_map", ["inbound"], "a dict"),
+        ("base_runs", 2.5, "an integer >= 1"),
+        ("base_runs", 0, "must be >= 1"),
+        ("seed", 1.5, "an integer >= 0"),
+        ("seed", -1, "must be >= 0"),
+        ("settle_days", math.inf, "a finite number >= 0"),
+        ("settle_days", "14", "a number >= 0"),
+    ],
+)
+def test_bad_argument_is_refused_before_anything_is_read(argument, value, allowed):
+    err = _refused("no-such-file.csv", **{argument: value})
+    assert err.fields == [argument] and allowed in str(err)

@@ -11,6 +11,7 @@ Where each fault of issue 8 is tested:
 * a killed worker: ``run_tasks`` (test_executors.py::test_a_killed_worker_is_detected_...); here:
   a worker SIGKILLed in the middle of ``compare`` with a store;
 * a run SIGKILLed and resumed: test_store.py::test_a_run_killed_with_sigkill_resumes_...;
+  here: the worker processes of a run whose parent was SIGKILLed exit by themselves;
 * corrupted or truncated store files: test_store.py (truncated, flipped byte, damaged sidecar,
   Parquet without sidecar, leftover temp files, verify); here: a complete, self-consistent pair
   of files under another replication's name, and a sidecar cut short;
@@ -24,12 +25,17 @@ happen exactly once across all workers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import threading
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +131,63 @@ def test_a_replication_raising_in_a_worker_process_is_reported_and_the_others_fi
         kept = [r for r in range(REPLICATIONS) if not (label == "shared_leader" and r == failed)]
         assert ours[kept].tolist() == theirs[kept].tolist()
         assert ours.isna().sum() == (label == "shared_leader")
+
+
+ORPHAN_SCRIPT = """
+import orgsim
+
+if __name__ == "__main__":
+    structures = [orgsim.presets.siloed(), orgsim.presets.shared_leader()]
+    orgsim.compare(None, structures, replications=400, seed=3, horizon_days=3650, executor=2, progress=False)
+"""
+
+
+def _processes_with(marker: str) -> list[int]:
+    """The live processes whose environment holds ``marker`` (zombies have an empty environment)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:  # gone, or not ours to read
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_worker_processes_exit_by_themselves_when_the_parent_is_killed(tmp_path: Path) -> None:
+    """A compare on orgsim's own process pool, SIGKILLed: its workers and multiprocessing's
+    resource tracker, found by a marker in their environment, must all be gone within 20 s."""
+    marker = f"ORGSIM_ORPHAN_TEST={uuid.uuid4().hex}"
+    env = {**os.environ, "ORGSIM_ORPHAN_TEST": marker.partition("=")[2]}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_SCRIPT], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(children) < 2:  # two workers at least (the resource tracker may be a third)
+            assert proc.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "no worker processes within 120 s"
+            time.sleep(0.1)
+            children = [pid for pid in _processes_with(marker) if pid != proc.pid]
+        time.sleep(2.0)  # the workers are busy with replications
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 20
+        while _processes_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = _processes_with(marker)
+        assert not left, f"processes still alive 20 s after their parent was killed: {left}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in _processes_with(marker):  # only processes this test started carry the marker
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 # -- store files -----------------------------------------------------------------------------------

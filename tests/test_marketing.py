@@ -131,3 +131,29 @@ def test_preempted_work_is_lost_or_resumed_as_configured() -> None:
     lost = orgsim.simulate(orgsim.Scenario().replace(**{"marketing.preempted_work": "lose"}), structure, seed=3, horizon_days=365).totals
     assert resumed["projects_preempted"] > 0 and resumed["projects_cancelled"] == 0
     assert lost["projects_cancelled"] == lost["projects_preempted"] > 0
+
+
+@pytest.mark.parametrize("preempted_work", ["resume", "lose"])
+def test_the_marketers_pool_grants_and_preempts_exactly_as_simpy_does(preempted_work: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Marketers`` (O(log n) a request) gives results bit-identical to simpy's
+    ``PreemptiveResource`` (O(n)), under quota pressure that preempts hundreds of projects."""
+    import simpy
+
+    import orgsim.model.marketing as marketing
+
+    scenario = orgsim.Scenario().replace(
+        **{
+            "marketing.marketers": 40,
+            "marketing.preempted_work": preempted_work,
+            "leadership.quota_usd_per_rep_per_year": 1e8,
+            "leadership.pressure_rush_share": 1.0,
+        }
+    )
+    structure = orgsim.presets.marketing_under_sales()
+    ours = orgsim.simulate(scenario, structure, seed=3, horizon_days=300)
+    monkeypatch.setattr(marketing, "Marketers", simpy.PreemptiveResource)
+    theirs = orgsim.simulate(scenario, structure, seed=3, horizon_days=300)
+    assert ours.totals["projects_preempted"] > 100
+    pd.testing.assert_frame_equal(ours.series, theirs.series, check_exact=True)
+    assert ours.totals.keys() == theirs.totals.keys()
+    assert all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(ours.totals.values(), theirs.totals.values(), strict=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ import pytest
 import orgsim
 import orgsim.experiment.study as experiment_module
 from orgsim.experiment import Experiment
-from orgsim.experiment.store import ResultStore, StoreWarning, _with_check
+from orgsim.experiment.store import ResultStore, StoreError, StorePathError, StoreWarning, _with_check
 from orgsim.model.simulate import package_versions
 
 pytest.importorskip("pyarrow")
@@ -277,6 +278,117 @@ def test_a_store_in_use_by_another_writer_is_refused(tmp_path: Path) -> None:
             run(tmp_path / "store")
     finally:
         holder.close()
+
+
+def test_a_store_whose_corrupt_manifest_was_moved_out_is_rebuilt_by_the_same_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the corrupt-manifest message advises works: the run files are reused."""
+    run(tmp_path / "store")
+    (tmp_path / "store" / "manifest.json").write_text('{"format": 1, "orgsim_ver')
+    with pytest.raises(StorePathError, match=r"move manifest\.json out of the folder"):
+        run(tmp_path / "store")
+    (tmp_path / "store" / "manifest.json").rename(tmp_path / "manifest.json.bad")
+    monkeypatch.setattr(experiment_module, "simulate", _must_not_simulate)
+    again = run(tmp_path / "store")
+    assert again.store_report["reused"] == 6
+    assert (tmp_path / "store" / "manifest.json").exists()
+
+
+def _read_only_lock_and_files(monkeypatch: pytest.MonkeyPatch, store: Path) -> None:
+    """As on a read-only mount (root ignores chmod): the lock file cannot be opened for writing
+    and no file of the store can be written."""
+    import orgsim.config.files as files
+
+    real_open = os.open
+
+    def ro_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if str(path).startswith(str(store)) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def ro_write(path: Path, write: Any) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    monkeypatch.setattr(os, "open", ro_open)
+    monkeypatch.setattr(files, "atomic_write", ro_write)
+
+
+def test_a_read_only_store_loads_what_it_holds_and_refuses_new_work_before_running_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: Experiment
+) -> None:
+    store = tmp_path / "store"
+    run(store)
+    _read_only_lock_and_files(monkeypatch, store)
+    monkeypatch.setattr(experiment_module, "simulate", _must_not_simulate)
+    again = run(store)
+    assert again.store_report["reused"] == 6
+    assert_bit_identical(reference, again)
+    with pytest.raises(StorePathError, match=r"read-only here .* 2 of the 8 replications of this call are not in it"):
+        run(store, replications=4)
+    report = ResultStore(store).verify()
+    assert (report["status"] == "ok").all() and len(report) == 6
+
+
+def test_a_store_opened_read_only_never_writes_and_waits_for_no_writer(tmp_path: Path) -> None:
+    pytest.importorskip("fcntl")
+    store = tmp_path / "store"
+    run(store)
+    before = {p: p.stat().st_mtime_ns for p in store.rglob("*")}
+    versions = package_versions()
+    manifest = json.loads((store / "manifest.json").read_text())
+    args = {"scenario": manifest["scenario"], "seed": 8, "horizon_days": HORIZON, "versions": versions}
+    with ResultStore(store, read_only=True).open(**args) as reader:
+        assert reader.read_only
+        with pytest.raises(orgsim.ValidationError, match="lock is held"):
+            ResultStore(store).open(**args)  # a writer waits for the readers
+        with ResultStore(store, read_only=True).open(**args):
+            pass  # readers share the lock
+    assert {p: p.stat().st_mtime_ns for p in store.rglob("*")} == before
+    holder = ResultStore(store)
+    holder._lock()
+    try:
+        with pytest.raises(orgsim.ValidationError, match="lock is held"):
+            ResultStore(store, read_only=True).open(**args)
+    finally:
+        holder.close()
+
+
+def test_a_full_disk_is_a_store_error_naming_the_file_and_the_run_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: Experiment
+) -> None:
+    import orgsim.config.files as files
+
+    real = files.atomic_write
+    written: list[Path] = []
+
+    def full_after_two(path: Path, write: Any) -> None:
+        if path.suffix == ".parquet" and len(written) >= 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real(path, write)
+        if path.suffix == ".parquet":
+            written.append(path)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(files, "atomic_write", full_after_two)
+        with pytest.raises(StoreError, match="no space left on the device writing runs/") as caught:
+            run(tmp_path / "store")
+    assert isinstance(caught.value, OSError) and not isinstance(caught.value, orgsim.ValidationError)  # a failure, not bad input
+    assert caught.value.errno == errno.ENOSPC and caught.value.problems[0].field == "store"
+    resumed = run(tmp_path / "store")
+    assert resumed.store_report["reused"] == 2 and resumed.store_report["computed"] == 4
+    assert_bit_identical(reference, resumed)
+
+
+def test_the_store_extra_needs_a_pyarrow_without_cve_2023_47248() -> None:
+    """pyarrow 0.14.0 to 14.0.0 run code hidden in a crafted Parquet file (CVE-2023-47248); a
+    store reads Parquet files, perhaps of someone else's store, so the floor is 14.0.1."""
+    import re
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    (spec,) = [s for s in pyproject["project"]["optional-dependencies"]["store"] if s.startswith("pyarrow")]
+    floor = re.fullmatch(r"pyarrow>=([0-9.]+)", spec.replace(" ", ""))
+    assert floor, spec
+    assert tuple(int(x) for x in floor.group(1).split(".")) >= (14, 0, 1), spec
 
 
 def test_a_store_without_pyarrow_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

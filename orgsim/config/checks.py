@@ -122,8 +122,14 @@ def check_range(
     the range (``"must be in [0, 10]"``). The check of every declared parameter."""
     if integer:
         wrong = None if is_int(value) else "an integer"  # an integer is always finite, however large
+    elif not is_real(value):
+        wrong = "a number"
+    elif is_finite(value):
+        wrong = None
+    elif is_int(value) and not _inside(value, lo, hi, lo_open, hi_open):
+        wrong = "must be"  # an integer too large for a float, and out of range anyway: say so
     else:
-        wrong = "a number" if not is_real(value) else None if is_finite(value) else "a finite number"
+        wrong = "a finite number"
     if wrong is None and _inside(value, lo, hi, lo_open, hi_open):
         return None
     interval = interval_text(lo, hi, lo_open=lo_open, hi_open=hi_open, integer=integer)  # only now: checks are hot
@@ -131,10 +137,10 @@ def check_range(
 
 
 def _inside(value: Any, lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> bool:
-    try:
+    try:  # Python compares integers of any size with floats exactly; numpy types may overflow
         below = lo is not None and (value <= lo if lo_open else value < lo)
         above = hi is not None and (value >= hi if hi_open else value > hi)
-    except OverflowError:  # an integer too large to compare with a float bound
+    except OverflowError:
         return False
     return not (below or above)
 

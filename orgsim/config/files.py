@@ -4,6 +4,7 @@ temp file in the same folder, fsync, then rename)."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
@@ -27,6 +28,9 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ValidationError(Problem(str(path), "not TOML", f"valid TOML ({err})")) from None
     except UnicodeDecodeError:
         raise ValidationError(Problem(str(path), "binary", "a UTF-8 TOML file")) from None
+    except ValueError:  # after its subclasses above: tomllib reads integers with int(), which refuses > 4300 digits
+        allowed = f"TOML whose integers have at most {sys.get_int_max_str_digits()} digits"
+        raise ValidationError(Problem(str(path), "an integer too long to read", allowed)) from None
 
 
 def write_toml(data: Mapping[str, Any], path: str | Path | None = None) -> str:

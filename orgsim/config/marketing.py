@@ -12,6 +12,19 @@ from typing import Any
 
 from orgsim.config.params import Section, param
 
+#: The least work a project kind may take, in person-days. Each project is a few SimPy events
+#: and a marketer starts the next one the moment one ends, so a project of almost no effort
+#: would finish and restart without time passing (1e-9 person-days looped at t = 0 until memory
+#: ran out). At 0.1 a marketer finishes at most ``workdays_per_week / 7 / 0.1 <= 10`` projects
+#: a calendar day, so the events per simulated day stay bounded (a few dozen per marketer).
+MIN_EFFORT_PERSON_DAYS = 0.1
+
+#: The largest marketing team a scenario may have. Every project is a SimPy process holding a
+#: marketer, so a run's time and memory grow with the team: 10,000 marketers take about 7 s for
+#: 30 days (with the warm start), 100,000 about two minutes. No B2B marketing department is
+#: near 10,000 people.
+MAX_MARKETERS = 10_000
+
 STOCKS: tuple[str, ...] = ("brand", "content", "automation", "enablement", "campaign", "targeting", "pricing")
 
 
@@ -106,7 +119,13 @@ class ProjectKind(Section):
     name: str = param("campaign", doc="a unique name")
     term: str = param("short", doc="short-term (activation) or long-term work", choices=("short", "long"))
     stock: str = param("campaign", doc="the market stock it feeds", choices=STOCKS)
-    effort_person_days: float = param(10.0, 0.0, 3650.0, "marketer working days one project takes", lo_open=True, source="A")
+    effort_person_days: float = param(
+        10.0,
+        MIN_EFFORT_PERSON_DAYS,
+        3650.0,
+        "marketer working days one project takes",
+        source="A; at least 0.1 (under an hour of a marketer's day): at most 10 projects per marketer and calendar day",
+    )
     cost_usd: float = param(0.0, 0.0, 1e9, "program spend, charged when the project starts", source="A")
     output: float = param(1.0, 0.0, 1e6, "stock units a finished project adds", source="A")
     delivery: str = param("completion", doc="when the output reaches the stock", choices=("completion", "gradual"))
@@ -138,7 +157,13 @@ def default_project_kinds() -> tuple[ProjectKind, ...]:
 class Marketing(Section, prefix="marketing."):
     """The marketing team and its project portfolio (MODEL.md 3.7-3.8)."""
 
-    marketers: int = param(6, 0, 100_000, "marketers (each works on one project at a time)", source="A: mid-market team")
+    marketers: int = param(
+        6,
+        0,
+        MAX_MARKETERS,
+        "marketers (each works on one project at a time)",
+        source="A: mid-market team; at most 10,000, more than the largest B2B marketing departments",
+    )
     planning_cycle_days: float = param(30.0, 1.0, 365.0, "days between allocation decisions", source="MODEL.md 3.8: monthly")
     long_term_share: float = param(
         0.5,

@@ -266,7 +266,7 @@ def _build_value(name: str, value: Any, hint: Any, meta: Mapping[str, Any], prob
         return _BAD
     problem = check_value(name, converted, hint, meta)
     if problem:
-        problems.append(problem)
+        problems.append(Problem(name, value, problem.allowed))  # the value as written: 1e308, not its 309 digits
         return _BAD
     return converted
 
@@ -312,7 +312,12 @@ def _article(noun: str) -> str:
 
 
 def coerce(value: Any, hint: Any) -> Any:
-    """Convert TOML/JSON values to the declared type, or return ``_BAD``."""
+    """Convert TOML/JSON values to the declared type, or return ``_BAD``.
+
+    An integer too large for a float stays an integer, for the range check to refuse it by
+    name; in a list of numbers (a decay table) it makes the list ``_BAD``. Strings and booleans
+    are never numbers.
+    """
     if hint is bool:
         return bool(value) if is_bool(value) else _BAD
     if hint is int:
@@ -320,19 +325,29 @@ def coerce(value: Any, hint: Any) -> Any:
             return int(value)
         return int(value) if isinstance(value, float) and value.is_integer() else _BAD
     if hint is float:
-        return float(value) if is_real(value) else _BAD
+        return _float(value) if is_real(value) else _BAD
     if hint is str:
         return value if isinstance(value, str) else _BAD
     if typing.get_origin(hint) is not tuple:
         return value
     if not isinstance(value, (list, tuple)):
         return _BAD
-    if hint == tuple[float, ...]:
-        return tuple(float(x) for x in value) if all(is_real(x) for x in value) else _BAD
     try:
-        return tuple(tuple(float(x) for x in pair) for pair in value)
-    except (TypeError, ValueError):
-        return _BAD
+        if hint == tuple[float, ...]:
+            return tuple(float(x) for x in value) if all(is_real(x) for x in value) else _BAD
+        if all(isinstance(pair, (list, tuple)) and all(is_real(x) for x in pair) for pair in value):
+            return tuple(tuple(float(x) for x in pair) for pair in value)
+    except OverflowError:
+        pass
+    return _BAD
+
+
+def _float(value: Any) -> Any:
+    """``float(value)``, or the integer itself when it is too large for a float."""
+    try:
+        return float(value)
+    except OverflowError:
+        return value
 
 
 # -- describing --------------------------------------------------------------------------------

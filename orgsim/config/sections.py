@@ -14,15 +14,19 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from orgsim.config.checks import is_real
 from orgsim.config.params import DecayTable, Section, param
 
 
 def _check_decay_table(table: Any) -> str | None:
     """A decay table has at least two knots, delays strictly increasing from 0, multipliers in (0, 1]."""
     rule = "a list of [delay_hours, multiplier] pairs, delays strictly increasing from 0, multipliers in (0, 1]"
-    try:
-        knots = [(float(d), float(m)) for d, m in table]
-    except (TypeError, ValueError):
+    try:  # numbers only: float() would take "0.5" and True
+        pairs = [(d, m) for d, m in table]
+        if not all(is_real(d) and is_real(m) for d, m in pairs):
+            return rule
+        knots = [(float(d), float(m)) for d, m in pairs]
+    except (TypeError, ValueError, OverflowError):
         return rule
     if len(knots) < 2 or knots[0][0] != 0.0:
         return rule

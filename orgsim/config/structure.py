@@ -23,6 +23,10 @@ from orgsim.config.errors import Problem, ValidationError
 from orgsim.config.files import read_toml, write_toml
 from orgsim.config.params import Section, check_field, param
 
+#: The most levels a reporting chain may have, counting the role and the top. Real companies
+#: have well under 20; the bound keeps checking and walking a structure cheap and its messages short.
+MAX_REPORTING_LEVELS = 100
+
 
 def _by_background(at_sales: float, at_marketing: float, doc: str, *, lo: float = 0.0, hi: float = 1.0, source: str) -> Any:
     """A leader attribute in ``[lo, hi]`` whose default (``None``) is set by ``background``:
@@ -117,7 +121,8 @@ class Leader(Section, prefix="leader.", noun="attribute"):
     """Salary charged to sales and marketing (0 for a CEO whose cost is not attributable)."""
 
     def __post_init__(self) -> None:
-        raise_problems([check_field(self, "background", self._prefix)])  # every default below depends on it
+        if check_field(self, "background", self._prefix) is not None:  # every default below depends on it
+            raise_problems(self._problems())  # report it with every other bad attribute given
         b = self.background
         for name, (at_sales, at_marketing) in _BACKGROUND_DEFAULTS.items():
             if getattr(self, name) is None:
@@ -173,7 +178,7 @@ class Structure:
     @property
     def integrator_role(self) -> str:
         """The lowest common manager of the two heads (a head itself if one reports to the other)."""
-        above_marketing = self.chain(self.marketing_head)
+        above_marketing = set(self.chain(self.marketing_head))
         for role in self.chain(self.sales_head):
             if role in above_marketing:
                 return role
@@ -272,6 +277,32 @@ def _check_shapes(s: Structure) -> list[Problem]:
     return problems
 
 
+def _levels(roles: Mapping[str, str | None]) -> dict[str, int] | Problem:
+    """How many levels each role's reporting chain has (1 for a top role), or the Problem of
+    the first reporting cycle met. Linear in the number of roles: each role is walked once."""
+    levels: dict[str, int] = {}
+    for role in roles:
+        path: dict[str, None] = {}  # the roles walked up from `role` whose levels are not known yet, in order
+        boss: str | None = role
+        while boss is not None and boss not in levels:
+            if boss in path:
+                cycle = _path_text([*path, boss])
+                return Problem(f"structure.reports_to.{role}", roles[role], f"reporting lines must not form a cycle ({cycle})")
+            path[boss] = None
+            boss = roles[boss]
+        above = 0 if boss is None else levels[boss]
+        for i, walked in enumerate(reversed(path)):
+            levels[walked] = above + i + 1
+    return levels
+
+
+def _path_text(path: list[str]) -> str:
+    """``a -> b -> c``, with the middle of a long path left out."""
+    if len(path) > 12:
+        return " -> ".join([*path[:5], f"... ({len(path) - 10} more)", *path[-5:]])
+    return " -> ".join(path)
+
+
 def _check_structure(s: Structure) -> list[Problem]:
     problems: list[Problem] = []
     if not isinstance(s.name, str) or not s.name:
@@ -291,18 +322,14 @@ def _check_structure(s: Structure) -> list[Problem]:
             problems.append(Problem(f"structure.leaders.{role}", leader, "an orgsim.Leader"))
     if problems:
         return problems
-    for role in roles:
-        seen = [role]
-        boss = roles[role]
-        while boss is not None:
-            if boss in seen:
-                return [
-                    Problem(
-                        f"structure.reports_to.{role}", roles[role], f"reporting lines must not form a cycle ({' -> '.join([*seen, boss])})"
-                    )
-                ]
-            seen.append(boss)
-            boss = roles[boss]
+    levels = _levels(roles)
+    if isinstance(levels, Problem):
+        return [levels]
+    deepest = max(levels, key=levels.__getitem__)
+    if levels[deepest] > MAX_REPORTING_LEVELS:
+        chain = _path_text(s.chain(deepest))
+        allowed = f"reporting chains at most {MAX_REPORTING_LEVELS} levels deep (this one has {levels[deepest]} levels: {chain})"
+        return [Problem(f"structure.reports_to.{deepest}", roles[deepest], allowed)]
     tops_marketing = s.chain(s.marketing_head)[-1]
     tops_sales = s.chain(s.sales_head)[-1]
     if tops_marketing != tops_sales:
@@ -315,4 +342,4 @@ def _check_structure(s: Structure) -> list[Problem]:
     return problems
 
 
-__all__ = ["Leader", "Structure"]
+__all__ = ["MAX_REPORTING_LEVELS", "Leader", "Structure"]

@@ -8,6 +8,18 @@ from :mod:`orgsim.model` and :mod:`orgsim.config`, never from a mechanism's inte
 from orgsim.experiment.designs import LatinHypercube, scaled_points
 from orgsim.experiment.results import Crossover, Experiment, ReplicationsNeeded
 from orgsim.experiment.store import ResultStore
+from orgsim.experiment.store_manifest import StoreError, StorePathError
 from orgsim.experiment.study import compare, sweep
 
-__all__ = ["Crossover", "Experiment", "LatinHypercube", "ReplicationsNeeded", "ResultStore", "compare", "scaled_points", "sweep"]
+__all__ = [
+    "Crossover",
+    "Experiment",
+    "LatinHypercube",
+    "ReplicationsNeeded",
+    "ResultStore",
+    "StoreError",
+    "StorePathError",
+    "compare",
+    "scaled_points",
+    "sweep",
+]

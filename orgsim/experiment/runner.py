@@ -19,6 +19,8 @@ orgsim-managed pool dies (``BrokenProcessPool``: killed, out of memory, a crash 
 the pool is recreated and the unfinished items are resubmitted; the items that were in flight
 are then re-run one at a time so that a task which kills its worker every time is identified
 and recorded as failed after ``max_attempts`` deaths, instead of taking innocent tasks with it.
+If the process that runs the pool dies instead (``kill -9``), its workers notice within a
+second and exit by themselves, rather than running on as orphans.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import ast
 import math
 import os
 import sys
+import time
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
@@ -327,7 +330,39 @@ def _new_pool(workers: int) -> Executor:
 
     # The start method is passed to this pool only; nothing global changes. "spawn" works the
     # same on Linux and macOS, in scripts and notebooks, and is safe with threads (unlike fork).
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    # Each worker watches this process and exits when it is gone (see _exit_with_parent).
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+#: How often a worker of an orgsim-managed pool checks that the process that started it lives.
+PARENT_POLL_SECONDS = 0.5
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Start a watchdog in this worker: exit as soon as ``parent_pid`` is no longer its parent.
+
+    A worker waits for work on a queue whose pipe it holds both ends of, so it never sees its
+    parent die: after a ``kill -9`` of the parent, the workers (and multiprocessing's resource
+    tracker, which waits for them) would live on, computing and waiting, for ever. When the
+    parent dies the worker is re-parented (to init or a subreaper) and ``os.getppid()``
+    changes; the watchdog then ends the process at once, without cleanup (``os._exit``), as
+    nothing of the dead run can be delivered. The pid is passed in rather than read here, so a
+    parent killed before this runs is noticed too. Runs in the worker (top level, so the pool
+    pickles it by reference); does nothing to the results.
+    """
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="orgsim-exit-with-parent", daemon=True).start()
 
 
 def _run_owned_pool(

@@ -23,6 +23,14 @@ in its sidecar (truncated, corrupted) is reported, quarantined and recomputed, n
 
 A store belongs to one orgsim version, one base scenario, one root seed and one
 ``horizon_days`` argument; opening it with different ones raises :class:`ValidationError`.
+A store is created, and its manifest written, only under its lock, so processes that open a
+new store at once see one create it and the others refused with the lock message. A store in a
+folder this process cannot write (a read-only file system, no write permission) is opened
+read-only: what it holds is loaded, and a call that would add to it raises
+:class:`StorePathError` before anything runs. Every failure of the file system is a
+:class:`StoreError` (an ``OSError``) naming the folder, the file and what to do: a full disk a
+plain StoreError, a path that cannot be used as given (under a file, a dangling symbolic link,
+read-only) a :class:`StorePathError`, which is also a :class:`ValidationError`.
 """
 
 from __future__ import annotations
@@ -33,8 +41,7 @@ import hashlib
 import json
 import os
 import re
-import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,13 +50,32 @@ import numpy as np
 
 from orgsim.config.errors import Problem, ValidationError
 from orgsim.config.files import atomic_write_bytes, atomic_write_text
+from orgsim.experiment.store_manifest import (
+    STORE_FORMAT,
+    StoreError,
+    StorePathError,
+    StoreWarning,
+    check_compatible,
+    dangling_link,
+    is_read_only,
+    new_manifest,
+    read_manifest,
+    safe_label,
+    scenario_sha256,
+    store_error,
+    structure_sha256,
+    verified,
+    with_check,
+)
 
-#: Version of the on-disk layout.
-STORE_FORMAT = 1
+# The checksum helper's former private name, kept for code that imported it from here.
+_with_check = with_check
 
-
-class StoreWarning(UserWarning):
-    """Something in a result store needed attention (e.g. corrupt files that were recomputed)."""
+#: What a store folder may hold besides ``manifest.json``: a folder holding only these (say, a
+#: store whose first manifest write was killed) is a store to create, anything else is not.
+_STORE_PARTS = frozenset({".lock", "runs", "quarantine"})
+#: The temp files of a manifest write (``orgsim.config.files.atomic_write``) that never finished.
+_MANIFEST_TEMP = re.compile(r"\.manifest\.json\..*\.tmp")
 
 
 @dataclass(frozen=True)
@@ -97,57 +123,6 @@ class StoreReport:
         }
 
 
-# -- hashing -----------------------------------------------------------------------------------
-
-
-def canonical_json(obj: Any) -> str:
-    """Sorted keys, no spaces, floats as their shortest exact repr: stable text for hashing."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=True)
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def scenario_sha256(scenario_dict: Mapping[str, Any]) -> str:
-    """The sha256 of a scenario's canonical JSON (``Scenario.to_dict()``)."""
-    return sha256_text(canonical_json(scenario_dict))
-
-
-def structure_sha256(structure_dict: Mapping[str, Any] | None) -> str:
-    """The sha256 of a structure's canonical JSON (``None``: no structure)."""
-    return sha256_text(canonical_json(structure_dict))
-
-
-def task_key(scenario_sha: str, structure_sha: str, seed: Mapping[str, Any], horizon_days: float) -> str:
-    """The key of one replication: a hash of everything that determines its result."""
-    return sha256_text(canonical_json({"scenario": scenario_sha, "structure": structure_sha, "seed": seed, "horizon_days": horizon_days}))[
-        :32
-    ]
-
-
-def safe_label(label: str) -> str:
-    """A label as a folder name: unusual characters replaced, never '.' or '..'."""
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)[:80].lstrip(".")
-    return safe or "_"
-
-
-def _with_check(body: dict[str, Any]) -> str:
-    body = {k: v for k, v in body.items() if k != "check"}
-    body["check"] = sha256_text(canonical_json(body))
-    return json.dumps(body, indent=1, sort_keys=True, allow_nan=True)
-
-
-def _verified(text: str) -> dict[str, Any]:
-    data = json.loads(text)
-    if not isinstance(data, dict) or "check" not in data:
-        raise ValueError("no checksum")
-    check = data.pop("check")
-    if sha256_text(canonical_json(data)) != check:
-        raise ValueError("checksum mismatch")
-    return data
-
-
 def _require_pyarrow() -> Any:
     try:
         import pyarrow  # noqa: F401
@@ -161,16 +136,25 @@ def _require_pyarrow() -> Any:
 
 
 class ResultStore:
-    """A folder of finished replications. Use as a context manager (it holds a write lock).
+    """A folder of finished replications. Use as a context manager (it holds the lock).
 
     Normally used through ``orgsim.compare(..., store=path)``; open it directly to check a
     store's integrity with :meth:`verify`.
+
+    Args:
+        path: the store's folder.
+        read_only: open without ever writing (a shared lock, if the store has a lock file). A
+            store this process cannot write is opened read-only whatever this says; see
+            :attr:`read_only` after :meth:`open`.
     """
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False):
         self.path = Path(path)
         self.report = StoreReport(str(self.path))
-        self._lock_fh: Any = None
+        #: True when the store was opened (or found) read-only: loading works, writing raises StorePathError.
+        self.read_only = bool(read_only)
+        self._why_read_only = "opened with read_only=True" if read_only else ""
+        self._lock_fd: int | None = None
         self._manifest: dict[str, Any] | None = None
 
     # -- opening -------------------------------------------------------------------------------
@@ -182,44 +166,56 @@ class ResultStore:
         horizon_days: float | None,
         versions: Mapping[str, str],
     ) -> ResultStore:
-        """Create the store, or check that it was made for the same experiment; take the write lock.
+        """Create the store, or check that it was made for the same experiment; take the lock.
+
+        The lock is exclusive for writing; a store that cannot be written is opened read-only
+        under a shared lock. The check of the folder and the creation of the manifest happen
+        under the lock, so concurrent openers never see a store half made.
 
         Raises:
             ValidationError: the folder is not a store, or holds a different orgsim version,
-                scenario, seed or horizon, or its manifest is corrupt, or another process writes to it.
+                scenario, seed or horizon, or another process writes to it.
+            StorePathError: (a ValidationError and a StoreError) the path is a file, under a
+                file or a dangling link, the manifest is corrupt or malformed, or a read-only
+                folder holds no store to read.
+            StoreError: (an OSError) the file system failed (a full disk, an I/O error).
         """
         _require_pyarrow()
-        if self.path.exists() and not self.path.is_dir():
-            raise ValidationError(Problem("store", str(self.path), "a folder (this is a file)"))
-        manifest_path = self.path / "manifest.json"
-        if self.path.is_dir() and not manifest_path.exists() and any(p.name != ".lock" for p in self.path.iterdir()):
-            raise ValidationError(Problem("store", str(self.path), "an empty folder or an orgsim result store (no manifest.json here)"))
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._lock()
+        with self._os_errors():
+            self._check_path()
+            self._make_folder()
+            self._lock()
         try:
-            sha = scenario_sha256(scenario)
-            if manifest_path.exists():
-                self._manifest = self._read_manifest(manifest_path)
-                self._check_compatible(self._manifest, sha, seed, horizon_days, versions)
-            else:
-                self._manifest = {
-                    "format": STORE_FORMAT,
-                    "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-                    "orgsim_version": versions.get("orgsim", "unknown"),
-                    "versions": dict(versions),
-                    "scenario_sha256": sha,
-                    "scenario": dict(scenario),
-                    "seed": int(seed),
-                    "horizon_days": horizon_days,
-                    "structures": [],
-                    "replication_seeds": [],
-                    "points": [],
-                }
-                self._write_manifest()
+            with self._os_errors():
+                self._open_locked(scenario, seed, horizon_days, versions)
         except BaseException:
             self.close()
             raise
         return self
+
+    def _open_locked(self, scenario: Mapping[str, Any], seed: int, horizon_days: float | None, versions: Mapping[str, str]) -> None:
+        """Read and check the manifest, or create the store: only ever under the lock."""
+        if (self.path / "manifest.json").exists():
+            self._manifest = read_manifest(self.path)
+            check_compatible(self.path, self._manifest, scenario_sha256(scenario), seed, horizon_days, versions)
+        else:
+            if self._foreign_entries():  # again, now under the lock
+                raise self._not_a_store()
+            if self.read_only:
+                raise self._read_only_error("there is no store here to read (no manifest.json)", "use a folder you can write to")
+            self._manifest = new_manifest(scenario, seed, horizon_days, versions)
+            self._write_manifest()
+        self._remove_stale_manifest_temps()
+
+    @contextlib.contextmanager
+    def _os_errors(self) -> Iterator[None]:
+        """Any other OSError of the block (a folder not ours to list, ...) as a StoreError naming the store."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except OSError as err:
+            raise store_error(err, self.path) from None
 
     def __enter__(self) -> ResultStore:
         return self
@@ -228,94 +224,122 @@ class ResultStore:
         self.close()
 
     def close(self) -> None:
-        """Release the write lock."""
-        if self._lock_fh is not None:
+        """Release the lock."""
+        if self._lock_fd is not None:
             with contextlib.suppress(OSError):
-                self._lock_fh.close()
-            self._lock_fh = None
+                os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _check_path(self) -> None:
+        """Refuse, before anything is created, a path that is a file, a dangling link or a folder of other things."""
+        path = self.path
+        if path.is_symlink() and not path.exists():
+            raise StorePathError(Problem("store", str(path), dangling_link(path)))
+        if path.exists() and not path.is_dir():
+            raise StorePathError(Problem("store", str(path), "a folder (this is a file)"))
+        if path.is_dir() and self._foreign_entries():
+            raise self._not_a_store()
+
+    def _foreign_entries(self) -> list[str]:
+        """What a folder without a manifest holds that a store never does (empty for a store)."""
+        try:
+            names = os.listdir(self.path)
+        except OSError as err:
+            raise store_error(err, self.path) from None
+        if "manifest.json" in names:
+            return []
+        return [n for n in names if n not in _STORE_PARTS and not _MANIFEST_TEMP.fullmatch(n)]
+
+    def _not_a_store(self) -> ValidationError:
+        return ValidationError(Problem("store", str(self.path), "an empty folder or an orgsim result store (no manifest.json here)"))
+
+    def _make_folder(self) -> None:
+        if self.path.is_dir():
+            return
+        if self.read_only:
+            raise self._read_only_error("there is no store here to read", "use a folder you can write to")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            if not self.path.is_dir():  # another process may have made it meanwhile
+                raise store_error(err, self.path) from None
 
     def _lock(self) -> None:
+        """Take the exclusive lock on ``.lock``; in a folder this process cannot write, switch to
+        read-only and take a shared lock (none if there is no lock file: nobody can write there)."""
         try:
             import fcntl
         except ImportError:  # Windows: no advisory lock
             return
-        fh = open(self.path / ".lock", "a+b")  # noqa: SIM115 - held until close()
+        lock = self.path / ".lock"
+        fd = None
+        if not self.read_only:
+            try:
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError as err:
+                if not is_read_only(err):
+                    raise store_error(err, self.path, lock) from None
+                self.read_only, self._why_read_only = True, err.strerror or str(err)
+        if fd is None:
+            try:
+                fd = os.open(lock, os.O_RDONLY)
+            except OSError:
+                return
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, (fcntl.LOCK_SH if self.read_only else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except OSError:
-            fh.close()
+            os.close(fd)
             raise ValidationError(
                 Problem("store", str(self.path), "a store no other process is writing to (its lock is held); wait, or use another path")
             ) from None
-        self._lock_fh = fh
+        self._lock_fd = fd
 
-    def _read_manifest(self, path: Path) -> dict[str, Any]:
+    def _remove_stale_manifest_temps(self) -> None:
+        """Temp files of a manifest write that was killed: under the exclusive lock nobody else writes one."""
+        if self.read_only:
+            return
+        for name in os.listdir(self.path):
+            if _MANIFEST_TEMP.fullmatch(name):
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path / name)
+
+    # -- writing -------------------------------------------------------------------------------
+    def _read_only_error(self, what: str, advice: str = "copy the store somewhere writable to add to it") -> StorePathError:
+        why = self._why_read_only or "no write permission"
+        return StorePathError(
+            Problem("store", str(self.path), f"a folder you can write to: it is read-only here ({why}) and {what}; {advice}")
+        )
+
+    def _write(self, path: Path, data: str | bytes) -> None:
+        """Write ``data`` to ``path`` atomically; every failure of the file system as a StoreError."""
+        if self.read_only:
+            raise self._read_only_error(f"{path.name} cannot be written")
         try:
-            return _verified(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError, OSError) as err:
-            raise ValidationError(
-                Problem(
-                    "store",
-                    str(self.path),
-                    f"a readable store, but manifest.json is corrupt ({err}); the run files are intact and self-describing: "
-                    "move manifest.json aside to rebuild it from the same call, or use a new path",
-                )
-            ) from None
+            if isinstance(data, bytes):
+                atomic_write_bytes(path, data)
+            else:
+                atomic_write_text(path, data)
+        except OSError as err:
+            raise store_error(err, self.path, path) from None
 
-    def _check_compatible(self, m: dict[str, Any], sha: str, seed: int, horizon_days: float | None, versions: Mapping[str, str]) -> None:
-        where = str(self.path)
-        problems = []
-        if m.get("format") != STORE_FORMAT:
-            problems.append(Problem("store", where, f"store format {STORE_FORMAT}, not {m.get('format')!r}; use a new path"))
-        ours = versions.get("orgsim", "unknown")
-        if m.get("orgsim_version") != ours:
-            problems.append(
-                Problem(
-                    "store",
-                    where,
-                    f"results of orgsim {ours} (this store holds results of orgsim {m.get('orgsim_version')}; "
-                    "results of different versions are not mixed); use a new path",
-                )
-            )
-        if m.get("scenario_sha256") != sha:
-            problems.append(
-                Problem(
-                    "store",
-                    where,
-                    f"the same scenario as the store (scenario sha256 {str(m.get('scenario_sha256'))[:12]}..., "
-                    f"yours {sha[:12]}...; the store's scenario is in manifest.json); use a new path",
-                )
-            )
-        if m.get("seed") != seed:
-            problems.append(Problem("store", where, f"seed={m.get('seed')!r} as in the store (you passed seed={seed}); or use a new path"))
-        if m.get("horizon_days") != horizon_days:
-            problems.append(
-                Problem(
-                    "store",
-                    where,
-                    f"horizon_days={m.get('horizon_days')!r} as in the store (you passed {horizon_days!r}); or use a new path",
-                )
-            )
-        if problems:
-            raise ValidationError(problems)
-        others = {k: (m.get("versions", {}).get(k), v) for k, v in versions.items() if k not in ("orgsim", "python")}
-        changed = {k: ab for k, ab in others.items() if ab[0] != ab[1]}
-        if changed:
-            text = ", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items())
-            warnings.warn(
-                f"store {where} was made with other library versions ({text}); results may differ from what it holds",
-                StoreWarning,
-                stacklevel=3,
-            )
+    def check_writable(self, missing: int, total: int) -> None:
+        """Raise StorePathError, before anything runs, when a call must add ``missing`` of its
+        ``total`` replications to a store opened read-only."""
+        if not (self.read_only and missing):
+            return
+        corrupt = self.report.corrupt
+        damaged = f" ({len(corrupt)} of them corrupt, e.g. {corrupt[0][0]}: {corrupt[0][1]})" if corrupt else ""
+        raise self._read_only_error(f"{missing} of the {total} replications of this call are not in it{damaged}")
 
     def _write_manifest(self) -> None:
         assert self._manifest is not None
-        atomic_write_text(self.path / "manifest.json", _with_check(self._manifest))
+        self._write(self.path / "manifest.json", with_check(self._manifest))
 
     def register(
         self, structures: Mapping[str, Mapping[str, Any] | None], seeds: list[dict[str, Any]], points: list[dict[str, Any]]
     ) -> None:
-        """Add structures, replication seeds and sweep points used by this call to the manifest."""
+        """Add structures, replication seeds and sweep points used by this call to the manifest
+        (in memory only when the store is read-only: then :meth:`check_writable` refuses new work)."""
         m = self._manifest
         assert m is not None
         changed = False
@@ -334,7 +358,7 @@ class ResultStore:
                 m["points"].append(point)
                 known_points.add(point["scenario_sha256"])
                 changed = True
-        if changed:
+        if changed and not self.read_only:
             self._write_manifest()
 
     # -- files ---------------------------------------------------------------------------------
@@ -353,7 +377,7 @@ class ResultStore:
                 self.report.incomplete += 1  # killed between the Parquet file and its sidecar
             return None
         try:
-            info = _verified(sidecar.read_text(encoding="utf-8"))
+            info = verified(sidecar.read_text(encoding="utf-8"))
             if info.get("key") != entry.key or info.get("replication") != entry.replication:
                 raise ValueError("sidecar describes another replication")
             if info.get("orgsim_version") != (self._manifest or {}).get("orgsim_version"):
@@ -364,10 +388,7 @@ class ResultStore:
             if len(data) != info.get("bytes") or hashlib.sha256(data).hexdigest() != info.get("sha256"):
                 raise ValueError(f"sha256 mismatch ({len(data)} bytes, expected {info.get('bytes')}): truncated or corrupted")
             record = _record_from_parquet(data)
-        except (ValueError, OSError, UnicodeDecodeError, KeyError, TypeError) as err:
-            self._quarantine(entry, f"{type(err).__name__}: {err}")
-            return None
-        except Exception as err:  # pyarrow's errors
+        except Exception as err:  # ValueError, OSError, a RecursionError of a nested sidecar, pyarrow's errors ...
             self._quarantine(entry, f"{type(err).__name__}: {err}")
             return None
         self.report.reused += 1
@@ -376,8 +397,11 @@ class ResultStore:
     def _quarantine(self, entry: Entry, reason: str) -> None:
         parquet, sidecar, _ = self._paths(entry)
         self.report.corrupt.append((str(parquet.relative_to(self.path)), reason))
+        if self.read_only:
+            return  # reported; check_writable refuses to recompute it here
         target = self.path / "quarantine"
-        target.mkdir(exist_ok=True)
+        with contextlib.suppress(OSError):  # if it cannot be made, the moves fail too and the save replaces the files
+            target.mkdir(exist_ok=True)
         stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         for path in (sidecar, parquet):  # sidecar first: without it the entry reads as absent
             if path.exists():
@@ -388,7 +412,7 @@ class ResultStore:
         """Write one replication: Parquet first, then its sidecar (both atomic)."""
         parquet, sidecar, failed = self._paths(entry)
         data = _record_to_parquet(record)
-        atomic_write_bytes(parquet, data)
+        self._write(parquet, data)
         info = {
             "format": STORE_FORMAT,
             "key": entry.key,
@@ -401,8 +425,9 @@ class ResultStore:
             "bytes": len(data),
             "file": parquet.name,
         }
-        atomic_write_text(sidecar, _with_check(info))
-        failed.unlink(missing_ok=True)
+        self._write(sidecar, with_check(info))
+        with contextlib.suppress(OSError):  # a stale failure record is never read when a sidecar exists
+            failed.unlink(missing_ok=True)
         self.report.computed += 1
 
     def save_failure(self, entry: Entry, error: str, message: str, traceback: str) -> None:
@@ -419,7 +444,7 @@ class ResultStore:
             "traceback": traceback,
             "when": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         }
-        atomic_write_text(failed, json.dumps(info, indent=1))
+        self._write(failed, json.dumps(info, indent=1))
         self.report.failed += 1
 
     # -- inspection ----------------------------------------------------------------------------
@@ -438,7 +463,7 @@ class ResultStore:
                 continue
             parquet = sidecar.with_suffix(".parquet")
             try:
-                info = _verified(sidecar.read_text(encoding="utf-8"))
+                info = verified(sidecar.read_text(encoding="utf-8"))
                 data = parquet.read_bytes()
                 if len(data) != info.get("bytes") or hashlib.sha256(data).hexdigest() != info.get("sha256"):
                     raise ValueError("sha256 mismatch: truncated or corrupted")
@@ -488,4 +513,4 @@ def _record_from_parquet(data: bytes) -> RunRecord:
     return RunRecord(tuple(table.column_names), np.ascontiguousarray(series, dtype=np.float64), names, values)
 
 
-__all__ = ["ResultStore", "RunRecord", "StoreWarning"]
+__all__ = ["ResultStore", "RunRecord", "StoreError", "StorePathError", "StoreWarning"]

@@ -39,7 +39,8 @@ from orgsim.experiment.designs import LatinHypercube, plain, scaled_points, swee
 from orgsim.experiment.options import RunOptions
 from orgsim.experiment.results import FAILURE_COLUMNS, METRIC_ALIASES, Crossover, Experiment, ReplicationsNeeded
 from orgsim.experiment.runner import TaskFailure, run_tasks
-from orgsim.experiment.store import Entry, ResultStore, RunRecord, StoreWarning, scenario_sha256, structure_sha256, task_key
+from orgsim.experiment.store import Entry, ResultStore, RunRecord, StoreWarning
+from orgsim.experiment.store_manifest import scenario_sha256, structure_sha256, task_key
 from orgsim.model.simulate import package_versions, simulate
 
 StructuresArg = Sequence[Structure] | Mapping[str, Structure | None]
@@ -220,7 +221,7 @@ def _load_stored(plan: _Plan, store: ResultStore) -> dict[int, RunRecord]:
         if record is not None:
             records[i] = record
     corrupt = store.report.corrupt
-    if corrupt:
+    if corrupt and not store.read_only:  # read-only: check_writable refuses the call, naming them
         listing = "; ".join(f"{f} ({why})" for f, why in corrupt[:5]) + (" ..." if len(corrupt) > 5 else "")
         warnings.warn(
             f"{len(corrupt)} corrupt file(s) in store {store.path} were moved to its quarantine/ folder and "
@@ -240,6 +241,8 @@ def _execute(plan: _Plan, options: RunOptions, *, desc: str) -> Experiment:
     try:
         records = {} if result_store is None else _load_stored(plan, result_store)
         todo = [i for i in range(len(plan.tasks)) if i not in records]
+        if result_store is not None:
+            result_store.check_writable(len(todo), len(plan.tasks))  # a read-only store: refuse before anything runs
 
         def on_result(j: int, result: RunRecord | TaskFailure) -> None:
             i = todo[j]

@@ -15,12 +15,15 @@ furthest behind its share of the effort committed so far.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+import heapq
+import itertools
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import simpy
 from simpy.events import Timeout
+from simpy.resources.resource import Preempted, PriorityRequest, Release
 
 from orgsim.config import STOCKS, Marketing, ProjectKind, Scenario
 
@@ -98,6 +101,95 @@ def steady_state_levels(scenario: Scenario, long_term_share: float) -> dict[str,
     return levels
 
 
+class WaitingLine:
+    """The requests waiting for a marketer in the order of simpy's ``SortedQueue`` (by ``key``,
+    ties in the order they came), kept as a heap: O(log n) to join or leave the front, where
+    ``SortedQueue`` sorts the whole list on every append."""
+
+    maxlen = None
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[tuple[int, float, bool], int, PriorityRequest]] = []
+        self._arrivals = itertools.count()
+
+    def append(self, item: PriorityRequest) -> None:
+        heapq.heappush(self._heap, (item.key, next(self._arrivals), item))
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def __getitem__(self, index: int) -> PriorityRequest:
+        return self._heap[0][2] if index == 0 else sorted(self._heap)[index][2]
+
+    def __iter__(self) -> Iterator[PriorityRequest]:
+        return (entry[2] for entry in sorted(self._heap))
+
+    def pop(self, index: int = -1) -> PriorityRequest:
+        entry = self._heap[0] if index == 0 else sorted(self._heap)[index]
+        self.remove(entry[2])
+        return entry[2]
+
+    def remove(self, item: PriorityRequest) -> None:
+        if self._heap and self._heap[0][2] is item:
+            heapq.heappop(self._heap)
+            return
+        position = next((i for i, entry in enumerate(self._heap) if entry[2] is item), None)
+        if position is None:
+            raise ValueError("not waiting")
+        self._heap[position] = self._heap[-1]
+        self._heap.pop()
+        heapq.heapify(self._heap)
+
+
+class Marketers(simpy.PreemptiveResource):
+    """simpy's ``PreemptiveResource`` with the same grants and preemptions, in time that does
+    not grow with the team: a release is O(1), a preemption and a wait O(log n), not O(n).
+
+    simpy keeps its users in a list (``list.remove`` on every release), preempts the first user
+    in that list with the largest ``key`` (``max``) and sorts its waiting requests on every
+    request. Here the users are an insertion-ordered dict and the candidates for preemption a
+    heap of ``(-key, grant number)``, so the user preempted is the same one, the earliest
+    granted of those with the largest key; entries of released users leave the heap lazily (it
+    is rebuilt when they outnumber the users). The waiting requests are a :class:`WaitingLine`.
+    """
+
+    PutQueue = WaitingLine
+
+    def __init__(self, env: simpy.Environment, capacity: int):
+        super().__init__(env, capacity)
+        self.users: dict[PriorityRequest, None] = {}  # type: ignore[assignment]
+        self._heap: list[tuple[tuple[float, float, int], int, PriorityRequest]] = []
+        self._grants = itertools.count()
+
+    def _do_put(self, event: PriorityRequest) -> None:
+        users = self.users
+        if len(users) >= self.capacity and event.preempt:
+            preempt = self._last_in_line()
+            if preempt.key > event.key:
+                del users[preempt]
+                preempt.proc.interrupt(Preempted(by=event.proc, usage_since=preempt.usage_since, resource=self))
+        if len(users) < self.capacity:
+            users[event] = None
+            priority, time, not_preempt = event.key
+            heapq.heappush(self._heap, ((-priority, -time, -not_preempt), next(self._grants), event))
+            if len(self._heap) > 2 * len(users) + 64:
+                self._heap = [entry for entry in self._heap if entry[2] in users]
+                heapq.heapify(self._heap)
+            event.usage_since = self._env.now
+            event.succeed()
+
+    def _do_get(self, event: Release) -> None:
+        self.users.pop(event.request, None)
+        event.succeed()
+
+    def _last_in_line(self) -> PriorityRequest:
+        """The user simpy would preempt: the earliest granted of those with the largest key."""
+        heap, users = self._heap, self.users
+        while heap[0][2] not in users:
+            heapq.heappop(heap)
+        return heap[0][2]
+
+
 class Project:
     """One project in the portfolio."""
 
@@ -134,8 +226,9 @@ class MarketingTeam:
         self.policy = policy
         self.enabled = enabled and marketing.marketers > 0
         self.work_rate = workdays_per_week / 7.0  # person-days per calendar day
-        self.marketers = simpy.PreemptiveResource(env, capacity=max(1, marketing.marketers))
-        self.projects: list[Project] = []
+        self.marketers = Marketers(env, capacity=max(1, marketing.marketers))
+        self.projects: dict[Project, None] = {}  # the live projects, in the order they were launched
+        self.alive = 0  # live projects other than rush work: what _fill keeps at one per marketer
         self.shares: dict[str, float] = {}
         self.committed = dict.fromkeys(self.kinds, 0.0)  # person-days committed by kind
         self.effort = dict.fromkeys(self.kinds, 0.0)  # person-days worked by kind (cumulative)
@@ -202,10 +295,6 @@ class MarketingTeam:
         assert best is not None
         return best
 
-    def _alive(self) -> int:
-        """Projects holding or waiting for a marketer, rush work excluded (it displaces, not adds)."""
-        return sum(1 for p in self.projects if p.status in ("queued", "running", "paused") and p.priority != RUSH_PRIORITY)
-
     def rush(self, count: int) -> None:
         """Launch ``count`` rush short-term projects that preempt long-term work (quota pressure)."""
         if not self.enabled or count <= 0:
@@ -219,7 +308,9 @@ class MarketingTeam:
             self.launch(kind, RUSH_PRIORITY, preempt=True)
 
     def _fill(self) -> None:
-        while self._alive() < self.config.marketers:
+        """Launch projects until every marketer has one (queued, running or paused); rush work
+        does not count, it displaces rather than adds."""
+        while self.alive < self.config.marketers:
             kind = self._next_kind()
             self.launch(kind, LONG_PRIORITY if kind.term == "long" else SHORT_PRIORITY)
 
@@ -227,7 +318,9 @@ class MarketingTeam:
         """Start a project of ``kind``; a rush project (``preempt``) may displace normal work."""
         project = Project(kind, kind.effort_person_days, priority)
         self.committed[kind.name] += kind.effort_person_days
-        self.projects.append(project)
+        self.projects[project] = None
+        if priority != RUSH_PRIORITY:
+            self.alive += 1
         self.counters.projects_started += 1
         self.counters.program_spend_usd += kind.cost_usd
         self.counters.costs_usd += kind.cost_usd
@@ -255,6 +348,7 @@ class MarketingTeam:
                     project.status = "cancelled"
                     self.counters.projects_cancelled += 1
                     self.committed[project.kind.name] -= project.remaining
+                    self._drop(project)
                     return
                 project.status = "paused"
             finally:
@@ -263,8 +357,14 @@ class MarketingTeam:
         self.counters.projects_completed += 1
         if project.kind.delivery == "completion":
             self.stocks.add(project.kind.stock, project.kind.output)
-        self.projects = [p for p in self.projects if p.status not in ("done", "cancelled")]
+        self._drop(project)
         self._fill()
+
+    def _drop(self, project: Project) -> None:
+        """Forget a project that is done or cancelled."""
+        del self.projects[project]
+        if project.priority != RUSH_PRIORITY:
+            self.alive -= 1
 
     def step_day(self) -> None:
         """A calendar day's effort accounting and gradual delivery (called once a day)."""

@@ -26,8 +26,9 @@ the buyers' readiness, an observed amount includes the discount. These are mappe
 out the factor the *base* scenario's own simulated runs produce (``base_runs`` runs with named
 seeds), and the report says so in each row.
 
-The package, in the order a calibration runs: ``columns`` (names, presets, label tables),
-``inputs`` (reading, parsing, the window's clock), ``factors`` (the base scenario's runs),
+The package, in the order a calibration runs: ``columns`` (names, presets, label tables, how a
+bad cell is named), ``times`` (reading time columns, one format a column, and the window's start
+and end), ``inputs`` (reading, parsing, the window's clock), ``factors`` (the base scenario's runs),
 ``leadflow`` and ``deals`` (one estimator per section of the scenario, run in the order of
 :data:`ESTIMATORS`), ``intervals`` (the interval estimators they share) and ``report`` (the
 :class:`Calibration` they are assembled into).
@@ -41,8 +42,8 @@ from typing import Any
 
 import pandas as pd
 
-from orgsim.config.checks import is_real, raise_problems
-from orgsim.config.errors import Problem, ValidationError
+from orgsim.config.checks import check_range, raise_problems
+from orgsim.config.errors import Problem
 from orgsim.config.scenario import Scenario
 from orgsim.experiment.calibrate.columns import (
     CANONICAL_COLUMNS,
@@ -50,6 +51,7 @@ from orgsim.experiment.calibrate.columns import (
     DEFAULT_STAGE_MAP,
     MODEL_SOURCES,
     PRESETS,
+    check_label_maps,
 )
 
 # importable from here as from the single module calibrate was (not in __all__, as before)
@@ -70,6 +72,7 @@ from orgsim.experiment.calibrate.leadflow import (
     estimate_response_time,
 )
 from orgsim.experiment.calibrate.report import Calibration, build_calibration
+from orgsim.experiment.calibrate.times import check_date_format
 from orgsim.model.streams import named_generator
 
 #: The estimators, in the order they run: the report's rows and the notes follow it, and the
@@ -99,6 +102,7 @@ def from_leads(
     settle_days: float = 14.0,
     base_runs: int = 4,
     seed: int = 0,
+    date_format: str | None = None,
 ) -> Calibration:
     """Estimate a Scenario from a lead-level CRM export.
 
@@ -111,8 +115,11 @@ def from_leads(
             day numbers). Leads created before it are left out of every estimate (only the
             survivors of that period are in an export). Default: midnight of the earliest
             creation date, or day 0 for day numbers (orgsim's convention: day 0 is a Monday).
+            With a time zone only if the table's times have one (it is converted to UTC, like
+            them); without one it is read as UTC when they have one.
         end: when the export was taken; deals still open then are censored at it. Default: the
-            latest time in any time column.
+            latest time in any time column. At most ``MAX_HORIZON_DAYS`` (100 years) after
+            ``start``; every time in the table must be within that of ``start`` too.
         base: the scenario to start from (default ``Scenario()``); fields the data cannot
             inform keep its values, and the factors the data cannot show come from its runs.
         source_map: extra source labels -> model source (``inbound``, ``campaign``,
@@ -123,14 +130,26 @@ def from_leads(
             share (a recent MQL may simply not have been touched yet).
         base_runs: simulated runs of ``base`` used for the factors a lead table cannot show.
         seed: seed of those runs and of the bootstrap (named streams, never global state).
+        date_format: the format of every date/time cell (``"%d/%m/%Y %H:%M"``, ``"ISO8601"`` ...).
+            Default ``None``: each column's one format is found from its cells; a column whose
+            day/month order the cells leave open (``05/03/2024``) is refused, asking for it.
 
     Raises:
         ValidationError: naming the row and column of a bad value, the missing columns and
             the mapping used, or the file that is missing, empty or of an unsupported type.
     """
     base = Scenario() if base is None else base
-    _check_arguments(base, unknown_source, settle_days, base_runs, seed)
-    table = read_leads(leads, mapping, start=start, end=end, source_map=source_map, unknown_source=unknown_source, stage_map=stage_map)
+    _check_arguments(base, unknown_source, source_map, stage_map, settle_days, base_runs, seed, date_format)
+    table = read_leads(
+        leads,
+        mapping,
+        start=start,
+        end=end,
+        source_map=source_map,
+        unknown_source=unknown_source,
+        stage_map=stage_map,
+        date_format=date_format,
+    )
     rng = named_generator(seed, "calibrate/bootstrap")
     context = Context(base, base_factors(base, table.end_day, int(base_runs), int(seed)), rng, settle_days)
     sections = []
@@ -141,15 +160,21 @@ def from_leads(
     return build_calibration(base, table, sections)
 
 
-def _check_arguments(base: Any, unknown_source: Any, settle_days: Any, base_runs: Any, seed: Any) -> None:
-    """Raise on the first argument of :func:`from_leads` that is not allowed (before reading anything)."""
+def _check_arguments(
+    base: Any, unknown_source: Any, source_map: Any, stage_map: Any, settle_days: Any, base_runs: Any, seed: Any, date_format: Any
+) -> None:
+    """Raise listing every argument of :func:`from_leads` that is not allowed (before reading anything)."""
+    problems: list[Problem | None] = []
     if not isinstance(base, Scenario):
-        raise ValidationError(Problem("base", type(base).__name__, "an orgsim.Scenario"))
+        problems.append(Problem("base", type(base).__name__, "an orgsim.Scenario"))
     if unknown_source is not None and unknown_source not in MODEL_SOURCES:
-        raise ValidationError(Problem("unknown_source", unknown_source, f"one of {', '.join(MODEL_SOURCES)} or None"))
-    for name, value, lo in (("settle_days", settle_days, 0.0), ("base_runs", base_runs, 1), ("seed", seed, 0)):
-        if not is_real(value) or not value >= lo:
-            raise ValidationError(Problem(name, value, f"a number >= {lo}"))
+        problems.append(Problem("unknown_source", unknown_source, f"one of {', '.join(MODEL_SOURCES)} or None"))
+    problems.extend(check_label_maps(source_map, stage_map))
+    problems.append(check_range("settle_days", settle_days, 0.0))
+    problems.append(check_range("base_runs", base_runs, 1, integer=True))
+    problems.append(check_range("seed", seed, 0, integer=True))
+    problems.append(check_date_format(date_format))
+    raise_problems(problems)
 
 
 __all__ = [

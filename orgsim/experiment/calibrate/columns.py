@@ -10,6 +10,9 @@ only) against :data:`DEFAULT_SOURCE_MAP` and :data:`DEFAULT_STAGE_MAP`, extended
 ``source_map`` and ``stage_map``. The tables are assumptions, written from the labels the CRMs
 ship with (HubSpot's original sources, Salesforce's lead sources and statuses); the model's
 sources are :data:`orgsim.model.recorder.SOURCES`.
+
+A bad cell is named as the user sees it in the file: :func:`first_bad` gives its row (1-based;
+CSV rows also give the file line, counting the header), its column and its text.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from orgsim.config.errors import Problem, ValidationError
@@ -148,12 +152,25 @@ class _DefaultDict(dict):
         return super().get(key, self.default)
 
 
+def check_label_maps(source_map: Any, stage_map: Any) -> list[Problem]:
+    """A Problem for a ``source_map`` or ``stage_map`` that is not a dict onto the model's names."""
+    problems: list[Problem] = []
+    for name, table, targets in (("source_map", source_map, MODEL_SOURCES), ("stage_map", stage_map, STAGES)):
+        allowed = f"None or a dict of label -> one of {', '.join(targets)}"
+        if table is None:
+            continue
+        if not isinstance(table, Mapping):
+            problems.append(Problem(name, type(table).__name__, allowed))
+            continue
+        bad = [v for v in table.values() if not (isinstance(v, str) and v in targets)]
+        if bad:
+            problems.append(Problem(name, bad[0], f"values must be one of {', '.join(targets)}"))
+    return problems
+
+
 def source_labels(source_map: Mapping[str, str] | None, unknown_source: str | None) -> Mapping[str, str]:
     """Normalised source label -> model source: the defaults, the caller's extras, the fallback."""
     table: Mapping[str, str] = {**DEFAULT_SOURCE_MAP, **{normalise(k): v for k, v in (source_map or {}).items()}}
-    bad_targets = [v for v in (source_map or {}).values() if v not in MODEL_SOURCES]
-    if bad_targets:
-        raise ValidationError(Problem("source_map", bad_targets[0], f"values must be one of {', '.join(MODEL_SOURCES)}"))
     if unknown_source is not None:
         table = _DefaultDict(table, unknown_source)
     return table
@@ -222,3 +239,26 @@ def check_required(columns: list[str], resolved: Mapping[str, str], mapping_name
         raise ValidationError(
             Problem("columns", sorted(columns), f"missing required column(s) {wanted} under {mapping_name}; pass mapping= to name them")
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# naming a cell
+
+
+def row_name(i: int, label: str) -> str:
+    """How a data row is named in messages: 1-based, and its line in a CSV with a header."""
+    return f"row {i + 1} (line {i + 2})" if label.lower().endswith((".csv", ".gz")) else f"row {i + 1}"
+
+
+def first_bad(raw: pd.Series, bad: np.ndarray, crm: str, label: str, allowed: str) -> Problem:
+    """A Problem naming the first row ``bad`` marks in column ``crm``, its text, and how many more."""
+    idx = np.flatnonzero(bad)
+    more = f" ({len(idx) - 1} more rows like it)" if len(idx) > 1 else ""
+    i = int(idx[0])
+    return Problem(f"{row_name(i, label)}, column {crm!r}", raw.iloc[i], allowed + more)
+
+
+def missing_cells(raw: pd.Series) -> np.ndarray:
+    """The empty cells of a column: missing, or text of spaces only."""
+    values = raw.astype(object)
+    return np.asarray(values.isna() | values.map(lambda v: isinstance(v, str) and v.strip() == ""), dtype=bool)

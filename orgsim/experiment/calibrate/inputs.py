@@ -3,13 +3,14 @@
 :func:`read_leads` turns a CSV / Parquet file or a DataFrame into a :class:`LeadTable`:
 
 * the columns are found under the mapping (:mod:`.columns`);
-* times are parsed as dates/times (time zones converted to UTC, then naive) or as day numbers,
-  one kind for every time column; booleans from true/false, yes/no, 1/0, won/lost; amounts
-  with currency symbols and thousands separators removed; source and stage labels through the
-  label tables;
+* times are parsed as dates/times, one format a column (time zones converted to UTC, then
+  naive), or as day numbers, one kind for every time column (:mod:`.times`); booleans from
+  true/false, yes/no, 1/0, won/lost; amounts with currency symbols and thousands separators
+  removed; source and stage labels through the label tables;
 * every time becomes days since the window start: ``start`` or, by default, midnight of the
   earliest creation date (day 0 for day numbers, orgsim's convention: day 0 is a Monday);
-  ``end`` defaults to the latest time in any column;
+  ``end`` defaults to the latest time in any column. Every time must be finite and within
+  ``MAX_HORIZON_DAYS`` (100 years) of the window start, and so must ``end``;
 * the furthest stage of each row combines the stage column, the ``mql``/``qualified`` flags,
   the opportunity and close dates and the won flag.
 
@@ -19,6 +20,7 @@ bad row (1-based; CSV rows also give the file line, counting the header) and how
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -29,18 +31,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.config.checks import raise_problems
+from orgsim.config.checks import MAX_HORIZON_DAYS, raise_problems
 from orgsim.config.errors import Problem, ValidationError
 from orgsim.experiment.calibrate.columns import (
     MODEL_SOURCES,
     STAGES,
     TIME_COLUMNS,
     check_required,
+    first_bad,
+    missing_cells,
     normalise,
     resolve_mapping,
     source_labels,
     stage_labels,
 )
+from orgsim.experiment.calibrate.times import Times, parse_times, window_bound
 
 _TRUE = {"true", "t", "yes", "y", "1", "won", "closedwon", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "lost", "closedlost", "0.0"}
@@ -84,7 +89,7 @@ class LeadTable:
     def problem(self, canon: str, bad: np.ndarray, allowed: str) -> Problem:
         """A Problem naming the first row ``bad`` marks in the column mapped onto ``canon``."""
         crm = self.by_canon[canon]
-        return _first_bad(self.raw[crm], bad, crm, self.label, allowed)
+        return first_bad(self.raw[crm], bad, crm, self.label, allowed)
 
 
 def read_leads(
@@ -96,6 +101,7 @@ def read_leads(
     source_map: Mapping[str, str] | None,
     unknown_source: str | None,
     stage_map: Mapping[str, str] | None,
+    date_format: str | None = None,
 ) -> LeadTable:
     """Read, map, parse and clock a lead table; raise on the first step with bad input."""
     raw, label = read_table(leads)
@@ -104,8 +110,13 @@ def read_leads(
     raw.columns = columns
     check_required(columns, resolved, mapping_name)
     by_canon = {v: k for k, v in resolved.items() if k in columns}
-    cells = _parse_columns(raw, by_canon, label, source_map, unknown_source, stage_map)
-    clock = _Clock.of(cells.times, cells.kinds["created_at"], start, end)
+    cells = _parse_columns(raw, by_canon, label, source_map, unknown_source, stage_map, date_format)
+    kind = cells.kinds["created_at"]
+    origin = _origin(cells.times["created_at"], kind, window_bound("start", start, kind, cells.zoned))
+    end_at = window_bound("end", end, kind, cells.zoned)
+    days = _days_since(cells.times, kind, origin)
+    _check_span(raw, by_canon, label, days, origin, kind)
+    clock = _Clock.of(days, kind, origin, end_at, end)
     _check_order(raw, by_canon, label, clock.days)
     days = {c: s.to_numpy(dtype=float) for c, s in clock.days.items()}
     notes = _window_notes(days["created_at"], clock)
@@ -179,7 +190,8 @@ class _Cells:
     """The parsed columns, still in the input's own time units."""
 
     times: dict[str, pd.Series]
-    kinds: dict[str, str]  # per time column: "datetime" or "days"
+    kinds: dict[str, str]  # per time column: "datetime" or "days" (an empty column: created_at's)
+    zoned: bool  # the times carried time zones (converted to UTC)
     source: pd.Series
     stage_level: pd.Series | None
     flags: dict[str, pd.Series]
@@ -193,6 +205,7 @@ def _parse_columns(
     source_map: Mapping[str, str] | None,
     unknown_source: str | None,
     stage_map: Mapping[str, str] | None,
+    date_format: str | None,
 ) -> _Cells:
     """Every mapped column parsed; all bad columns raised at once."""
     problems: list[Problem] = []
@@ -200,11 +213,7 @@ def _parse_columns(
     def cell(canon: str) -> tuple[pd.Series, str, str]:
         return raw[by_canon[canon]], by_canon[canon], label
 
-    times: dict[str, pd.Series] = {}
-    kinds: dict[str, str] = {}
-    for canon in TIME_COLUMNS:
-        if canon in by_canon:
-            times[canon], kinds[canon] = _parse_times(*cell(canon), problems)
+    parsed = {canon: parse_times(*cell(canon), date_format, problems) for canon in TIME_COLUMNS if canon in by_canon}
     source = _parse_labels(*cell("source"), source_labels(source_map, unknown_source), MODEL_SOURCES, "source", problems)
     stage_level: pd.Series | None = None
     if "stage" in by_canon:
@@ -212,76 +221,55 @@ def _parse_columns(
         stage_level = stage.map(lambda s: STAGES.index(s) if isinstance(s, str) else np.nan)
     flags = {c: _parse_bool(*cell(c), problems) for c in ("mql", "qualified", "won") if c in by_canon}
     amount = _parse_amount(*cell("amount"), problems) if "amount" in by_canon else None
-    if len({kinds[c] for c in times}) > 1:
-        problems.append(
-            Problem("columns", {by_canon[c]: kinds[c] for c in times}, "all time columns as dates/times, or all as day numbers")
-        )
+    problems.extend(_time_kinds(parsed, by_canon))
     raise_problems(problems)
-    created_raw = times["created_at"]
+    created_raw = parsed["created_at"].values
     if created_raw.isna().any():
         crm = by_canon["created_at"]
-        raise ValidationError(_first_bad(raw[crm], created_raw.isna().to_numpy(), crm, label, "a creation time"))
-    return _Cells(times, kinds, source, stage_level, flags, amount)
+        raise ValidationError(first_bad(raw[crm], created_raw.isna().to_numpy(), crm, label, "a creation time"))
+    kind = parsed["created_at"].kind
+    empty = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]") if kind == "datetime" else pd.Series(np.nan, index=raw.index)
+    times = {c: empty if t.kind == "empty" else t.values for c, t in parsed.items()}
+    zoned = any(t.zoned for t in parsed.values())
+    return _Cells(times, dict.fromkeys(times, kind), zoned, source, stage_level, flags, amount)
 
 
-def _row(i: int, label: str) -> str:
-    """How a data row is named in messages: 1-based, and its line in a CSV with a header."""
-    return f"row {i + 1} (line {i + 2})" if label.lower().endswith((".csv", ".gz")) else f"row {i + 1}"
-
-
-def _first_bad(raw: pd.Series, bad: np.ndarray, crm: str, label: str, allowed: str) -> Problem:
-    idx = np.flatnonzero(bad)
-    more = f" ({len(idx) - 1} more rows like it)" if len(idx) > 1 else ""
-    i = int(idx[0])
-    return Problem(f"{_row(i, label)}, column {crm!r}", raw.iloc[i], allowed + more)
-
-
-def _missing(raw: pd.Series) -> np.ndarray:
-    values = raw.astype(object)
-    return np.asarray(values.isna() | values.map(lambda v: isinstance(v, str) and v.strip() == ""), dtype=bool)
-
-
-def _parse_times(raw: pd.Series, crm: str, label: str, problems: list[Problem]) -> tuple[pd.Series, str]:
-    """Datetimes (naive; tz-aware converted to UTC) or day numbers; kind is 'datetime' or 'days'."""
-    missing = _missing(raw)
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        parsed = raw.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(raw.dt, "tz", None) is not None else raw
-        return parsed.astype("datetime64[ns]"), "datetime"
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        return raw.astype(float), "days"
-    text = raw.astype(object).where(~missing, None)
-    numbers = pd.to_numeric(text, errors="coerce")
-    if not missing.all() and numbers[~missing].notna().all():
-        return numbers.astype(float), "days"
-    try:
-        parsed = pd.to_datetime(text, errors="coerce")
-    except (ValueError, TypeError):  # mixed time zones
-        parsed = pd.to_datetime(text, errors="coerce", utc=True)
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    bad = parsed.isna().to_numpy() & ~missing
-    if bad.any():
-        problems.append(_first_bad(raw, bad, crm, label, "a date/time such as 2024-01-31 09:30 (or, for the whole column, day numbers)"))
-    return parsed.astype("datetime64[ns]"), "datetime"
+def _time_kinds(parsed: dict[str, Times], by_canon: dict[str, str]) -> list[Problem]:
+    """Problems with the time columns together: day numbers and dates mixed, zones on some only."""
+    problems: list[Problem] = []
+    kinds = {by_canon[c]: t.kind for c, t in parsed.items() if t.kind != "empty"}
+    if len(set(kinds.values())) > 1:
+        problems.append(Problem("columns", kinds, "all time columns as dates/times, or all as day numbers"))
+    zones = {by_canon[c]: t.zoned for c, t in parsed.items() if t.zoned is not None}
+    if len(set(zones.values())) > 1:
+        problems.append(
+            Problem(
+                "columns",
+                {crm: "with a time zone" if z else "without a time zone" for crm, z in zones.items()},
+                "a time zone on the times of every time column or of none (zoned times are converted to UTC; "
+                "plain ones are the CRM's local time and cannot be): give them all one, or none",
+            )
+        )
+    return problems
 
 
 def _parse_bool(raw: pd.Series, crm: str, label: str, problems: list[Problem]) -> pd.Series:
     """True/False/missing from booleans, 0/1, yes/no, won/lost."""
     if pd.api.types.is_bool_dtype(raw):
         return raw.astype("boolean")
-    missing = _missing(raw)
+    missing = missing_cells(raw)
     keys = raw.astype(object).map(lambda v: normalise(v) if v is not None and not (isinstance(v, float) and math.isnan(v)) else "")
     out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
     out[keys.isin(_TRUE).to_numpy()] = True
     out[keys.isin(_FALSE).to_numpy()] = False
     bad = out.isna().to_numpy() & ~missing
     if bad.any():
-        problems.append(_first_bad(raw, bad, crm, label, "true/false (also yes/no, 1/0, won/lost) or empty"))
+        problems.append(first_bad(raw, bad, crm, label, "true/false (also yes/no, 1/0, won/lost) or empty"))
     return out
 
 
 def _parse_amount(raw: pd.Series, crm: str, label: str, problems: list[Problem]) -> pd.Series:
-    missing = _missing(raw)
+    missing = missing_cells(raw)
     text = raw.astype(object).where(~missing, None)
     if not pd.api.types.is_numeric_dtype(raw):
         # currency symbols and thousands separators, as CRMs often export them
@@ -289,17 +277,17 @@ def _parse_amount(raw: pd.Series, crm: str, label: str, problems: list[Problem])
     values = pd.to_numeric(text, errors="coerce").astype(float)
     bad = values.isna().to_numpy() & ~missing
     if bad.any():
-        problems.append(_first_bad(raw, bad, crm, label, "a number (an amount >= 0) or empty"))
+        problems.append(first_bad(raw, bad, crm, label, "a number (an amount >= 0) or empty"))
     negative = (values < 0).to_numpy() | ~np.isfinite(values.fillna(0.0).to_numpy())
     if negative.any():
-        problems.append(_first_bad(raw, negative, crm, label, "an amount >= 0"))
+        problems.append(first_bad(raw, negative, crm, label, "an amount >= 0"))
     return values
 
 
 def _parse_labels(
     raw: pd.Series, crm: str, label: str, table: Mapping[str, str], allowed: Sequence[str], what: str, problems: list[Problem]
 ) -> pd.Series:
-    missing = _missing(raw)
+    missing = missing_cells(raw)
     keys = raw.astype(object).map(lambda v: normalise(v) if v is not None else "")
     mapped = keys.map(lambda k: table.get(k))
     bad = mapped.isna().to_numpy() & ~missing
@@ -307,7 +295,7 @@ def _parse_labels(
         labels = sorted({str(v) for v in raw[bad]})
         shown = ", ".join(map(repr, labels[:8])) + (" ..." if len(labels) > 8 else "")
         problems.append(
-            _first_bad(
+            first_bad(
                 raw,
                 bad,
                 crm,
@@ -316,7 +304,7 @@ def _parse_labels(
             )
         )
     if missing.any():
-        problems.append(_first_bad(raw, missing, crm, label, f"a {what} label (the column may not have empty cells)"))
+        problems.append(first_bad(raw, missing, crm, label, f"a {what} label (the column may not have empty cells)"))
     return mapped
 
 
@@ -336,26 +324,69 @@ class _Clock:
     to_label: Callable[[float], Any]
 
     @classmethod
-    def of(cls, times: dict[str, pd.Series], kind: str, start: Any, end: Any) -> _Clock:
+    def of(cls, days: dict[str, pd.Series], kind: str, origin: Any, end: Any, end_given: Any) -> _Clock:
+        """The clock of ``days`` (times since ``origin``), ending at ``end`` (default: the latest time)."""
         if kind == "datetime":
-            origin = pd.Timestamp(start) if start is not None else times["created_at"].min().normalize()
-            days = {c: (s - origin) / pd.Timedelta(days=1) for c, s in times.items()}
             weekday_of_day0 = origin.weekday()
-            end_day = (pd.Timestamp(end) - origin) / pd.Timedelta(days=1) if end is not None else None
-            start_label, to_label = origin, (lambda d: origin + pd.Timedelta(days=d))
+            end_day = (end - origin) / pd.Timedelta(days=1) if end is not None else None
+            to_label: Callable[[float], Any] = functools.partial(_after, origin)
             day0_offset = (origin - origin.normalize()) / pd.Timedelta(days=1)
         else:
-            origin = float(start) if start is not None else 0.0
-            days = {c: s - origin for c, s in times.items()}
             weekday_of_day0 = math.floor(origin) % 7
-            end_day = float(end) - origin if end is not None else None
-            start_label, to_label = origin, (lambda d: origin + d)
+            end_day = end - origin if end is not None else None
+            to_label = functools.partial(_after, origin)
             day0_offset = origin - math.floor(origin)
         if end_day is None:
             end_day = float(max(s.max() for s in days.values()))
         if not end_day > 0:
-            raise ValidationError(Problem("end", end, "after the window start and the first lead"))
-        return cls(days, end_day, weekday_of_day0, day0_offset, start_label, to_label)
+            raise ValidationError(Problem("end", end_given, "after the window start and the first lead"))
+        if end_day > MAX_HORIZON_DAYS:
+            raise ValidationError(
+                Problem("end", end_given, f"at most {MAX_HORIZON_DAYS:g} days (100 years) after the window start ({origin})")
+            )
+        return cls(days, float(end_day), weekday_of_day0, day0_offset, origin, to_label)
+
+
+def _after(origin: Any, day: float) -> Any:
+    """The time ``day`` days after ``origin``, in the input's units."""
+    return origin + pd.Timedelta(days=day) if isinstance(origin, pd.Timestamp) else origin + day
+
+
+def _origin(created: pd.Series, kind: str, start: Any) -> Any:
+    """The window start: ``start``, else midnight of the earliest creation date (day 0 for day numbers)."""
+    if start is not None:
+        return start
+    return created.min().normalize() if kind == "datetime" else 0.0
+
+
+def _days_since(times: dict[str, pd.Series], kind: str, origin: Any) -> dict[str, pd.Series]:
+    """Every time column in days since ``origin``."""
+    if kind == "datetime":
+        return {c: (s - origin) / pd.Timedelta(days=1) for c, s in times.items()}
+    return {c: s - origin for c, s in times.items()}
+
+
+def _check_span(raw: pd.DataFrame, by_canon: dict[str, str], label: str, days: dict[str, pd.Series], origin: Any, kind: str) -> None:
+    """Every time finite and within MAX_HORIZON_DAYS of the window start: raise naming each column where not."""
+    problems = []
+    for canon, series in days.items():
+        d = series.to_numpy(dtype=float)
+        bad = ~np.isnan(d) & ~(np.abs(d) <= MAX_HORIZON_DAYS)
+        if bad.any():
+            problems.append(first_bad(raw[by_canon[canon]], bad, by_canon[canon], label, _span_text(origin, kind)))
+    raise_problems(problems)
+
+
+def _span_text(origin: Any, kind: str) -> str:
+    """What a time may be: within MAX_HORIZON_DAYS of the window start."""
+    within = f"within {MAX_HORIZON_DAYS:g} days, 100 years, of the window start {origin}; if a whole column is far from it, pass start="
+    if kind != "datetime":
+        return f"a finite day number in [{origin - MAX_HORIZON_DAYS:g}, {origin + MAX_HORIZON_DAYS:g}] ({within})"
+    span = pd.Timedelta(days=MAX_HORIZON_DAYS)
+    try:
+        return f"a date/time from {(origin - span).date()} to {(origin + span).date()} ({within})"
+    except (OverflowError, ValueError):  # the bounds themselves beyond what pandas holds
+        return f"a date/time {within}"
 
 
 def _check_order(raw: pd.DataFrame, by_canon: dict[str, str], label: str, days: dict[str, pd.Series]) -> None:
@@ -369,7 +400,7 @@ def _check_order(raw: pd.DataFrame, by_canon: dict[str, str], label: str, days: 
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 problems.append(
-                    _first_bad(
+                    first_bad(
                         raw[by_canon[canon]],
                         bad,
                         by_canon[canon],

@@ -1,11 +1,16 @@
 """The ``orgsim`` command line. Presentation only: it calls the public API and prints.
 
-Exit codes: 0 success, 2 invalid input (every problem is listed), 1 anything else.
+Exit codes: 0 success, 2 invalid input (every problem is listed; also a path that cannot be
+used as given), 1 anything else (such as a full disk), 130 interrupted by Ctrl-C (SIGINT),
+143 stopped by SIGTERM. Every failure the user can cause ends with one line on stderr, never a
+traceback.
 
 Modules: :mod:`.parser` (the subcommands and their options), :mod:`.commands` (``run``,
 ``validate``, ``compare``, ``sweep``, ``init``), :mod:`.sensitivity` (``sensitivity``),
-:mod:`.options` (option values checked and converted), :mod:`.tables` (the printed tables) and
-:mod:`.output` (the results folders).
+:mod:`.options` (option values checked and converted), :mod:`.tables` (the printed tables),
+:mod:`.output` (writing tables and figures), :mod:`.outputset` (output locations checked before
+simulating, results folders replaced as a whole) and :mod:`.interrupts` (signals and errors of
+the operating system).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from orgsim.config.errors import ValidationError
+from orgsim.present.cli.interrupts import child_processes, interrupted, os_error, signals_as_interrupts
 from orgsim.present.cli.parser import build_parser
 
 
@@ -24,11 +30,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         # The main job: with no command, compare the structures on the default scenario.
         args = parser.parse_args(["compare"])
-    try:
-        return int(args.func(args))
-    except ValidationError as err:
-        print(f"orgsim: {err}", file=sys.stderr)
-        return 2
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded with the results
+    children = child_processes()  # not ours to stop on an interrupt (main called from a program)
+    with signals_as_interrupts():
+        try:
+            return int(args.func(args))
+        except ValidationError as err:
+            print(f"orgsim: {err}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt as err:
+            return interrupted(args, err, children)
+        except OSError as err:
+            return os_error(err)
 
 
 __all__ = ["build_parser", "main"]

@@ -13,6 +13,7 @@ from typing import Any
 from orgsim.config.scenario import Scenario, describe
 from orgsim.present.cli.options import executor_arg, invalid, load_scenario, out_arg, parse_grid, parse_ranges, structures_arg
 from orgsim.present.cli.output import write_csv, write_results
+from orgsim.present.cli.outputset import check_output_file, check_output_folder, output_set
 from orgsim.present.cli.tables import compare_table, format_totals, sweep_table
 
 
@@ -32,16 +33,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.structure is not None and args.structure not in structures:
         raise invalid("--structure", args.structure, f"one of {', '.join(structures)}")
     structure = structures[args.structure] if args.structure else None
-    if args.leads_csv is not None and Path(args.leads_csv).is_dir():
-        raise invalid("--leads-csv", args.leads_csv, "a file path to write the lead log to, not a folder")
-    result = simulate(scenario, structure, seed=args.seed, horizon_days=args.horizon_days, record_leads=args.leads_csv is not None)
+    leads_csv = None if args.leads_csv is None else Path(args.leads_csv)
+    if leads_csv is not None:
+        check_output_file(leads_csv, "--leads-csv")
+    result = simulate(scenario, structure, seed=args.seed, horizon_days=args.horizon_days, record_leads=leads_csv is not None)
     label = args.structure or "no structure"
     print(f"orgsim run: scenario {scenario.name!r}, {label}, seed {args.seed}, {result.meta['horizon_days']:g} days")
     print(format_totals(result.totals))
-    if args.leads_csv is not None and result.leads is not None:
-        from orgsim.config.files import atomic_write_text
-
-        atomic_write_text(Path(args.leads_csv), result.leads.to_csv(index=False))
+    if leads_csv is not None and result.leads is not None:
+        args.phase = "writing"
+        write_csv(leads_csv, result.leads, index=False)
         print(f"lead log written to {args.leads_csv}")
     return 0
 
@@ -77,6 +78,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     baseline = args.baseline or next(iter(structures))
     if baseline not in structures:
         raise invalid("--baseline", baseline, f"one of the compared structures: {', '.join(structures)}")
+    check_output_folder(out, store=args.store)
     horizon = args.horizon_days
     print(
         f"orgsim compare: scenario {scenario.name!r}, {len(structures)} structures x {args.replications} replications, "
@@ -96,7 +98,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(compare_table(experiment, baseline))
     if experiment.n_failed:
         print(f"\n{experiment.n_failed} replication(s) failed; their tracebacks are in Experiment.failures / the store")
-    written = write_results(experiment, out, baseline)
+    args.phase = "writing"
+    with output_set(out, args) as folder:
+        written = write_results(experiment, folder, baseline)
     print(f"\nwrote {len(written)} files into {out}/ (figures in {out / 'figures'}/)")
     return 0
 
@@ -121,6 +125,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         points = parse_grid(args.param, "--param")
     else:
         points = LatinHypercube(parse_ranges(args.range, "--range"), n=args.samples, seed=args.seed)
+    executor = executor_arg(args.workers)
+    check_output_folder(out, store=args.store)
     experiment: Any = sweep(
         scenario,
         structures,
@@ -128,14 +134,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         replications=args.replications,
         seed=args.seed,
         horizon_days=args.horizon_days,
-        executor=executor_arg(args.workers),
+        executor=executor,
         progress=False if args.no_progress else None,
         store=args.store,
     )
     print(sweep_table(experiment))
-    write_csv(out / "points.csv", experiment.points)
-    write_csv(out / "summary.csv", experiment.summary())
-    write_csv(out / "totals.csv", experiment.to_frame("totals"), index=False)
+    args.phase = "writing"
+    with output_set(out, args) as folder:
+        write_csv(folder / "points.csv", experiment.points)
+        write_csv(folder / "summary.csv", experiment.summary())
+        write_csv(folder / "totals.csv", experiment.to_frame("totals"), index=False)
     print(f"\nwrote points.csv, summary.csv and totals.csv into {out}/")
     return 0
 
@@ -153,6 +161,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = folder / "scenario.toml"
     if path.exists() and not args.force:
         raise invalid("DIR", str(folder), f"a folder without scenario.toml ({path} exists; use --force)")
+    check_output_file(path, "DIR")
     atomic_write_text(path, annotated_toml(Scenario()))
     print(f"wrote {path}")
     return 0

@@ -9,6 +9,7 @@ from typing import Any
 
 from orgsim.present.cli.options import executor_arg, invalid, load_scenario, out_arg, parse_ranges, structures_arg
 from orgsim.present.cli.output import pyplot, save_figure, write_csv
+from orgsim.present.cli.outputset import check_output_folder, output_set
 
 #: ``--samples`` when it is not given, per ``--method``.
 _DEFAULT_SAMPLES = {"morris": 10, "sobol": 64, "winners": 32}
@@ -61,6 +62,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     uncertain = _uncertain_arg(args)
     outputs = _outputs_arg(args.difference, structures)
     _check_by(args.by, uncertain)
+    check_output_folder(out, store=args.store)
     options = {
         "replications": args.replications,
         "seed": args.seed,
@@ -73,11 +75,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     samples = _DEFAULT_SAMPLES[args.method] if args.samples is None else args.samples
     inputs = _Inputs(scenario, structures, uncertain, samples, options)
     tables, figures = _winners(args, inputs) if args.method == "winners" else _indices(args, inputs, outputs)
-    for name, frame in tables.items():
-        write_csv(out / name, frame)
-    pyplot()  # the Agg backend before anything is drawn
-    for stem, draw in figures.items():
-        save_figure(draw().figure, out / "figures" / f"{stem}.png")
+    args.phase = "writing"
+    with output_set(out, args) as folder:
+        for name, frame in tables.items():
+            write_csv(folder / name, frame)
+        pyplot()  # the Agg backend before anything is drawn
+        for stem, draw in figures.items():
+            save_figure(draw().figure, folder / "figures" / f"{stem}.png")
     print(f"\nwrote {', '.join(tables)} and {len(figures)} figure(s) into {out}/")
     return 0
 
