@@ -322,6 +322,39 @@ def test_a_signal_stops_compare_with_one_line_and_leaves_no_worker_behind(sig: i
         proc.wait(timeout=10)
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+@pytest.mark.parametrize("after_spawn", [0.05, 0.3])
+def test_ctrl_c_to_the_whole_process_group_while_workers_start_prints_no_worker_traceback(after_spawn: float, tmp_path: Path) -> None:
+    """A terminal sends Ctrl-C to every process of the group; workers still importing orgsim
+    must not print tracebacks of their own (they are started ignoring SIGINT)."""
+    argv = ["compare", "--horizon-days", "1095", "--replications", "40", "--workers", "2", "--no-progress", "--out", "out"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orgsim", *argv], cwd=tmp_path, env=env, stdout=PIPE, stderr=PIPE, text=True, start_new_session=True
+    )
+    children: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(proc.pid)) < 3 and time.monotonic() < deadline:  # the workers are being born
+            time.sleep(0.01)
+        time.sleep(after_spawn)  # ... and are still importing orgsim
+        children = _children(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        assert proc.returncode in (130, 0), err  # 0 only if the signal came before the handler was set
+        deadline = time.monotonic() + 10
+        children |= _children(proc.pid)
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in children if _alive(pid)], "worker processes outlived the command"
+    finally:
+        for pid in [proc.pid, *children]:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
 def test_csv_cells_that_would_start_a_formula_are_quoted_and_numbers_never() -> None:
     from orgsim.present.cli.output import csv_safe_frame
 

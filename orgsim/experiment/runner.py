@@ -26,13 +26,15 @@ second and exit by themselves, rather than running on as orphans.
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
 import os
+import signal
 import sys
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -339,6 +341,26 @@ def _new_pool(workers: int) -> Executor:
     )
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while a pool may start workers, so they are born ignoring it.
+
+    Ctrl-C in a terminal signals the whole process group: a worker still importing orgsim
+    would print a traceback of its own. Workers started with SIGINT ignored keep ignoring it
+    (Python installs its KeyboardInterrupt handler only over the default one), and this
+    process, which does get the KeyboardInterrupt, shuts them down. A Ctrl-C that arrives in
+    the microseconds of a ``submit`` is lost."""
+    try:
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before if before is not None else signal.SIG_DFL)
+
+
 #: How often a worker of an orgsim-managed pool checks that the process that started it lives.
 PARENT_POLL_SECONDS = 0.5
 
@@ -393,7 +415,8 @@ def _run_owned_pool(
                 limit = 1 if isolating else 2 * workers
                 while len(in_flight) < limit and (suspects if isolating else queue):
                     batch = [suspects.pop(0)] if isolating else queue.pop()
-                    in_flight[pool.submit(_apply_batch, fn, [items[i] for i in batch])] = batch
+                    with _sigint_ignored():  # a worker started here inherits it
+                        in_flight[pool.submit(_apply_batch, fn, [items[i] for i in batch])] = batch
                 if not in_flight:
                     break  # isolation finished; back to normal submission with the same pool
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
