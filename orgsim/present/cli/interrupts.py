@@ -21,7 +21,7 @@ import os
 import signal
 import sys
 from collections.abc import Collection, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -45,13 +45,11 @@ def _raise_terminated(signum: int, frame: object) -> None:
 
 
 @contextlib.contextmanager
-def signals_as_interrupts() -> Iterator[None]:
-    """SIGTERM raises :class:`Terminated` (and SIGINT ``KeyboardInterrupt``) within the block."""
+def signal_handlers(handlers: dict[int, Any]) -> Iterator[None]:
+    """Install ``handlers`` for the block and restore the previous ones after it (nothing is
+    changed outside the main thread, where Python runs no signal handler anyway)."""
     try:
-        before = {
-            signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
-            signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_terminated),
-        }
+        before = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     except ValueError:  # not the main thread: signals are not ours to handle
         yield
         return
@@ -60,6 +58,13 @@ def signals_as_interrupts() -> Iterator[None]:
     finally:
         for number, handler in before.items():
             signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def signals_as_interrupts() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` (and SIGINT ``KeyboardInterrupt``) within the block."""
+    with signal_handlers({signal.SIGINT: signal.default_int_handler, signal.SIGTERM: _raise_terminated}):
+        yield
 
 
 def interrupted(args: argparse.Namespace, err: KeyboardInterrupt, before: Collection[BaseProcess] = ()) -> int:

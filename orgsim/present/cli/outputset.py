@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from orgsim.config.errors import Problem, ValidationError
+from orgsim.present.cli.interrupts import signal_handlers
 
 #: The file that marks a folder as a complete orgsim output set; written last.
 MANIFEST = "orgsim-output.json"
@@ -165,16 +166,13 @@ def _signals_held() -> Iterator[None]:
     Done with Python handlers rather than a signal mask: in a process with threads (numpy's,
     a progress bar's) the kernel may deliver a signal to any thread that does not mask it."""
     pending: list[int] = []
-    held = (signal.SIGINT, signal.SIGTERM)
+
+    def hold(signum: int, _frame: object) -> None:
+        pending.append(signum)
+
     try:
-        before = {number: signal.signal(number, lambda signum, _frame: pending.append(signum)) for number in held}
-    except ValueError:  # not the main thread, where no handler runs anyway
-        yield
-        return
-    try:
-        yield
+        with signal_handlers({signal.SIGINT: hold, signal.SIGTERM: hold}):
+            yield
     finally:
-        for number, handler in before.items():
-            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
         if pending:
             signal.raise_signal(pending[0])
