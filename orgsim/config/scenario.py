@@ -146,23 +146,6 @@ def describe(cls: type = Scenario, prefix: str = "") -> list[tuple[str, Any, str
     return field_rows(cls, prefix)
 
 
-# -- the helpers orgsim.experiment.uncertainty reads under their former private names ----------
-_type_hints = params.type_hints
-_type_name = params.type_name
-_check_value = params.check_value
-
-
-def _range_text(meta: Mapping[str, Any]) -> str:
-    """``" in [0, 1]"`` (with its leading space), or ``""`` for a field with no range."""
-    allowed = params.allowed_range(meta)
-    return f" {allowed}" if allowed else ""
-
-
-def _unknown_key_hint(key: Any, known: list[str]) -> str:
-    """``"unknown key; did you mean 'reps'? known keys: ..."``."""
-    return unknown_key("", key, known, known_label="known keys").allowed
-
-
 __all__ = [
     "INF",
     "STOCKS",

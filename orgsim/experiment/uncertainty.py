@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.config import scenario as config
+from orgsim.config import params
 from orgsim.config.checks import did_you_mean, is_finite
 from orgsim.config.errors import Problem, ValidationError
+from orgsim.config.files import read_toml
 from orgsim.config.scenario import Scenario
 from orgsim.experiment.designs import LatinHypercube, scaled_points
 
@@ -72,7 +73,7 @@ def _field(dotted: str) -> tuple[Any, Mapping[str, Any]] | Problem:
             where = ".".join(parts[: i + 1])
             hint = f"unknown key; {did_you_mean(part, fields)}known keys: {', '.join(sorted(fields))}"
             return Problem(f"{TOML_TABLE}[{dotted!r}]", where, hint)
-        hint = config._type_hints(cls)[part]
+        hint = params.type_hints(cls)[part]
         if i < len(parts) - 1:
             if not dataclasses.is_dataclass(hint):
                 return Problem(f"{TOML_TABLE}[{dotted!r}]", dotted, f"{'.'.join(parts[: i + 1])} is a field, not a section")
@@ -82,9 +83,15 @@ def _field(dotted: str) -> tuple[Any, Mapping[str, Any]] | Problem:
             names = ", ".join(f.name for f in dataclasses.fields(hint))
             return Problem(f"{TOML_TABLE}[{dotted!r}]", dotted, f"a field, not a section; name one of its fields: {names}")
         if hint not in (int, float):
-            return Problem(f"{TOML_TABLE}[{dotted!r}]", dotted, f"a numeric scenario field (this one is {config._type_name(hint)})")
+            return Problem(f"{TOML_TABLE}[{dotted!r}]", dotted, f"a numeric scenario field (this one is {params.type_name(hint)})")
         return hint, fields[part].metadata
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _range_text(meta: Any) -> str:
+    """``" in [0, 1]"`` (with its leading space), or ``""`` for a field with no range."""
+    allowed = params.allowed_range(meta)
+    return f" {allowed}" if allowed else ""
 
 
 class Uncertainties:
@@ -135,7 +142,7 @@ class Uncertainties:
     @classmethod
     def from_toml(cls, path: str | Path) -> Uncertainties:
         """The ``[uncertain]`` table of a TOML file (a scenario file or a file of its own)."""
-        data = config.read_toml(path)
+        data = read_toml(path)
         table = data.get(TOML_TABLE)
         if table is None:
             raise ValidationError(
@@ -150,7 +157,7 @@ class Uncertainties:
     @staticmethod
     def in_toml(path: str | Path) -> bool:
         """Whether a TOML file has an ``[uncertain]`` table."""
-        return TOML_TABLE in config.read_toml(path)
+        return TOML_TABLE in read_toml(path)
 
     # -- views ------------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Uncertain]:
@@ -305,9 +312,9 @@ def _check(u: Uncertain) -> list[Problem]:
             continue
         # the field's own range check; an integer field is checked at the rounded value it will take
         probe = int(np.rint(value)) if hint is int else float(value)
-        problem = config._check_value(u.name, probe, hint, meta)
+        problem = params.check_value(u.name, probe, hint, meta)
         if problem is not None:
-            problems.append(Problem(f"{where}.{label}", value, f"inside the field's range: {u.name}{config._range_text(meta)}"))
+            problems.append(Problem(f"{where}.{label}", value, f"inside the field's range: {u.name}{_range_text(meta)}"))
             bounds_ok = False
     if bounds_ok and not u.low < u.high:
         problems.append(Problem(f"{where}", (u.low, u.high), "low < high"))
