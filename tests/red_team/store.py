@@ -154,8 +154,10 @@ def disk_full_after(n_parquet):
 _SLOW_CREATOR = """
 import os, time, orgsim
 real_fsync = os.fsync
-def slow_fsync(fd):
-    time.sleep(3)
+calls = []
+def slow_fsync(fd):  # the first (the new manifest's) is slow: a wide window for the opener, even on a loaded machine
+    calls.append(fd)
+    time.sleep(15 if len(calls) == 1 else 0)
     real_fsync(fd)
 os.fsync = slow_fsync
 orgsim.compare(None, [orgsim.presets.siloed()], replications=1, seed=5, horizon_days=5, executor="serial", progress=False, store="new")
