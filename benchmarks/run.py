@@ -1,4 +1,4 @@
-"""orgsim performance benchmarks (issue 7): cost per lead, scaling, memory, parallelism, import.
+"""orgsim performance benchmarks: cost per lead, scaling, memory, parallelism, import.
 
 Run from the repository root::
 
@@ -20,7 +20,7 @@ For the default scenario with no structure and with each preset structure it pri
 * the paired ratio of orgsim's time per lead to the bare-SimPy reference
   (``benchmarks/reference.py``), measured interleaved in the same process;
 
-and then the targets of issue 7 with PASS or MISS.
+and then the performance targets with PASS or MISS.
 
 How things are counted. A run of ``orgsim.simulate`` includes a warm-up run of the scenario's
 base behaviour (``deals.warm_start_days``) that fills the pipeline; its leads are simulated
@@ -432,7 +432,7 @@ def heaviest_imports(top: int) -> list[tuple[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="orgsim performance benchmarks (issue 7)")
+    parser = argparse.ArgumentParser(description="orgsim performance benchmarks")
     parser.add_argument("--quick", action="store_true", help="smaller runs, no 1M-lead runs (about a minute)")
     parser.add_argument("--markdown", metavar="PATH", help="also write the tables and verdicts as Markdown")
     parser.add_argument("--json", metavar="PATH", help="also write the raw numbers as JSON")
@@ -564,7 +564,7 @@ def main() -> None:
     note()
     DATA["import"] = {"base_s": base, "full_s": full, "added_ms": import_ms, "heaviest_ms": dict(heavy)}
 
-    section("targets (issue 7)")
+    section("targets")
     worst_ratio_name = max(names, key=lambda n: statistics.median(ratios[n]))
     worst_ratio = statistics.median(ratios[worst_ratio_name])
     worst_flat_name = max(names, key=lambda n: scale[n][largest] / scale[n][10_000])

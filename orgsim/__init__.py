@@ -25,7 +25,7 @@ from orgsim.model import RunResult, simulate
 
 # The experiment machinery, calibration and sensitivity analysis need pandas and scipy, which
 # take longer to import than simpy and numpy together; they load on first use (PEP 562), so
-# `import orgsim` stays light (issue 7). `from orgsim import compare` works as before.
+# `import orgsim` stays light. `from orgsim import compare` works as before.
 _LAZY: dict[str, str] = {
     "Experiment": "orgsim.experiment.study",
     "LatinHypercube": "orgsim.experiment.study",

@@ -17,8 +17,13 @@ MAX_FILE_LINES = 600
 MAX_FUNCTION_LINES = 80
 #: The declared exceptions: a module of a lower layer that loads one of a higher layer by name at
 #: run time. ``Sensitivity.plot()`` and ``Winners.plot()`` load their figures on demand from the
-#: presentation layer, as pandas loads its plotting backend; nothing else may.
-PLUGIN_POINTS = {("orgsim/experiment/sample_runs.py", "orgsim.present.sensitivity_plots")}
+#: presentation layer, as pandas loads its plotting backend, and ``Experiment.report()`` loads the
+#: HTML report's writer the same way, and ``Backtest.plot()`` its figure; nothing else may.
+PLUGIN_POINTS = {
+    ("orgsim/experiment/sample_runs.py", "orgsim.present.sensitivity_plots"),
+    ("orgsim/experiment/results.py", "orgsim.present.report"),
+    ("orgsim/experiment/calibrate/backtest.py", "orgsim.present.calibrate_plots"),
+}
 
 
 def _modules() -> list[Path]:

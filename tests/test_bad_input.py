@@ -87,7 +87,7 @@ API_CASES = [
         lambda t: S.replace(**{"sales.contact_probability": -0.1}), "sales.contact_probability", "[0, 1]", id="probability-below-0"
     ),
     pytest.param(lambda t: S.replace(**{"costs.gross_margin": 2.0}), "costs.gross_margin", "[0, 1]", id="margin-above-1"),
-    pytest.param(lambda t: S.replace(**{"sales.prospecting_share": 1.0}), "sales.prospecting_share", "[0, 1)", id="share-at-open-bound"),
+    pytest.param(lambda t: S.replace(**{"leadership.sla_check_cut": 1.0}), "leadership.sla_check_cut", "[0, 1)", id="share-at-open-bound"),
     pytest.param(
         lambda t: S.replace(**{"growth.channel_quality_mean": 0.0}), "growth.channel_quality_mean", "[0.001, 0.999]", id="zero-mean"
     ),
@@ -317,13 +317,13 @@ CLI_CASES = [
     pytest.param(lambda t: ["validate", str(write(t, "[sales\n"))], "valid TOML", id="validate-not-toml"),
     pytest.param(lambda t: ["validate", str(t / "absent.toml")], "does not exist", id="validate-missing-file"),
     pytest.param(lambda t: ["run", str(write(t, '[sales]\nreps = "ten"\n'))], "sales.reps = 'ten': an integer", id="run-wrong-type"),
-    pytest.param(lambda t: ["run", "--horizon-days", "0"], "horizon_days = 0.0: a number in (0, 36500]", id="run-zero-horizon"),
-    pytest.param(lambda t: ["run", "--horizon-days", "nan"], "horizon_days = nan", id="run-nan-horizon"),
-    pytest.param(lambda t: ["run", "--seed", "-1"], "seed = -1: a non-negative integer", id="run-negative-seed"),
+    pytest.param(lambda t: ["run", "--horizon-days", "0"], "--horizon-days 0: a number in (0, 36500]", id="run-zero-horizon"),
+    pytest.param(lambda t: ["run", "--horizon-days", "nan"], "--horizon-days nan: ", id="run-nan-horizon"),
+    pytest.param(lambda t: ["run", "--seed", "-1"], "--seed -1: a non-negative integer", id="run-negative-seed"),
     pytest.param(lambda t: ["run", "--seed", "abc"], "argument --seed: invalid int value", id="run-seed-not-a-number"),
     pytest.param(lambda t: ["run", "--leads-csv", str(t)], "--leads-csv", id="run-leads-csv-is-a-folder"),
     pytest.param(
-        lambda t: ["compare", *QUICK, "--replications", "-3"], "replications = -3: an integer in [1, ", id="compare-negative-reps"
+        lambda t: ["compare", *QUICK, "--replications", "-3"], "--replications -3: an integer in [1, ", id="compare-negative-reps"
     ),
     pytest.param(
         lambda t: ["compare", *QUICK, "--structure-file", str(structure_file(t, 'm = "s"\ns = "m"\n'))], "cycle", id="compare-cycle"

@@ -56,9 +56,8 @@ def test_compare_writes_tidy_results_a_summary_and_every_figure(compared: tuple[
     run = json.loads((out / "run.json").read_text())
     assert run["seed"] == 0 and run["replications"] == 2 and len(run["seeds"]) == 2
     figures = sorted(p.stem for p in (out / "figures").glob("*.png"))
-    assert figures == sorted(
-        ["dashboard", "bookings", "cumulative", "differences", "funnel", "effort_split", "stocks", "sla", "response_times"]
-    )
+    drawn = ["dashboard", "bookings", "cumulative", "cumulative_difference", "differences", "funnel", "effort_split", "stocks", "sla"]
+    assert figures == sorted([*drawn, "response_times"])
     assert all(p.stat().st_size > 10_000 for p in (out / "figures").glob("*.png"))
     assert not list(out.rglob("*.tmp"))  # atomic writes leave no temp files
 
@@ -260,7 +259,7 @@ def test_an_os_error_is_one_line_naming_the_path(
     def fail(*args: object, **kwargs: object) -> None:
         raise error
 
-    monkeypatch.setattr(commands, "load_scenario", fail)
+    monkeypatch.setattr(commands, "experiment_scenario", fail)
     assert main(["compare", *FAST]) == code
     err = capsys.readouterr().err
     assert err == f"orgsim: {error.filename}: {error.strerror}\n"

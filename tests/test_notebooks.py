@@ -50,6 +50,17 @@ def test_notebook_takes_its_replications_from_the_environment_in_its_first_code_
     assert REPLICATIONS_LINE.search(first.source), f"{path.name}: the first code cell must read REPLICATIONS from ORGSIM_REPLICATIONS"
 
 
+def test_the_docs_site_executes_every_notebook_and_fails_on_an_error() -> None:
+    """The site shows each notebook's outputs made at build time (docs_hooks/notebooks.py sets the size)."""
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    plugin = config[config.index("mkdocs-jupyter:") :].split("\n  - ", 1)[0]
+    assert re.search(r"^\s+execute: true$", plugin, re.M) and re.search(r"^\s+allow_errors: false$", plugin, re.M)
+    assert "execute_ignore" not in plugin
+    assert "docs_hooks/notebooks.py" in config
+    missing = [p.name for p in NOTEBOOKS if f"notebooks/{p.name}" not in config]
+    assert missing == [], f"notebooks not in the site's nav: {missing}"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -105,3 +105,58 @@ def test_binning_sums_flows_keeps_levels_and_recomputes_ratios(experiment: orgsi
 def test_an_unknown_metric_is_a_clear_error(experiment: orgsim.Experiment) -> None:
     with pytest.raises(ValueError, match="not_a_metric"):
         plot.over_time(experiment, "not_a_metric")
+
+
+def test_negative_money_reads_minus_dollar() -> None:
+    assert [plot.money(v) for v in (-6e6, 1.5e6, -250e3, 0.0)] == ["-$6M", "$1.5M", "-$250k", "$0"]
+
+
+def test_cumulative_difference_draws_each_structure_minus_the_baseline_paired(experiment: orgsim.Experiment) -> None:
+    ax = plot.cumulative_difference(experiment, "marketing_under_sales")
+    (line,) = [line for line in ax.get_lines() if line.get_label() == "shared_leader"]
+    frame = experiment.to_frame()
+    bookings = frame[frame.metric == "bookings_usd"].pivot_table(index=["structure", "replication"], columns="period", values="value")
+    paired = (bookings.loc["shared_leader"].cumsum(axis=1) - bookings.loc["marketing_under_sales"].cumsum(axis=1)).mean()
+    np.testing.assert_allclose(line.get_ydata(), paired.to_numpy())
+    assert "marketing_under_sales" in ax.get_title() and "difference" in ax.get_ylabel()
+
+
+def test_cumulative_difference_marks_a_crossover_on_the_zero_line_in_the_legend(experiment: orgsim.Experiment) -> None:
+    cross = experiment.crossover("shared_leader", "marketing_under_sales").by_replication["period"]
+    ax = plot.cumulative_difference(experiment, "marketing_under_sales")
+    marks = [line for line in ax.get_lines() if line.get_marker() == "D"]
+    assert len(marks) == (1 if cross.notna().sum() * 2 >= len(cross) else 0)
+    for mark in marks:
+        assert mark.get_ydata()[0] == 0.0 and "ahead for good" in mark.get_label()
+
+
+def test_funnel_is_linear_with_an_interval_per_bar(experiment: orgsim.Experiment) -> None:
+    ax = plot.funnel(experiment)
+    assert ax.get_yscale() == "linear"
+    bars = [p for p in ax.patches if p.get_height() > 0]
+    error_bars = [c for c in ax.collections if len(c.get_segments())]
+    assert sum(len(c.get_segments()) for c in error_bars) == len(bars) == len(PAIR) * len(plot.FUNNEL)
+
+
+def test_response_figure_counts_never_followed_mqls_against_the_sla(experiment: orgsim.Experiment) -> None:
+    fates = plot.mql_fates(experiment.to_frame())
+    np.testing.assert_allclose(fates.sum(axis=1), 1.0, atol=1e-9)  # every MQL has one fate
+    totals = experiment.to_frame("totals").pivot_table(index=["structure", "replication"], columns="metric", values="value")
+    np.testing.assert_allclose(fates["never followed up"], totals["unfollowed_mql_share"].reindex(fates.index))
+    runs = totals.reindex(fates.index)
+    np.testing.assert_allclose(fates["followed up within the SLA"], runs["sla_met"] / runs["mqls"])
+    ax = plot.response_times(experiment)
+    assert f"{experiment.meta['scenario']['sales']['sla_hours']:g}-hour SLA" in ax.get_title()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [fate for fate, _ in plot.MQL_FATES]
+
+
+def test_the_crossover_legend_keeps_clear_of_the_crossover_line(experiment: orgsim.Experiment) -> None:
+    cross = experiment.crossover("shared_leader", "marketing_under_sales")
+    if not cross.by_replication["period"].notna().any():
+        pytest.skip("no crossover with this seed")
+    ax = plot.cumulative(experiment, "shared_leader", "marketing_under_sales")
+    ax.figure.canvas.draw()
+    (marker,) = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    box = ax.get_legend().get_window_extent()
+    x = ax.transData.transform((marker.get_xdata()[0], 0))[0]
+    assert not box.x0 <= x <= box.x1

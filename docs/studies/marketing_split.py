@@ -1,4 +1,4 @@
-"""The marketing split study (issue 4): which fixed split of marketing effort books most, by horizon.
+"""The marketing split study: which fixed split of marketing effort books most, by horizon.
 
 Runs the default scenario with no structure, so the researcher-set policy
 ``orgsim.model.marketing.FixedShares`` decides the split (``marketing.long_term_share``), at every
@@ -24,7 +24,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from orgsim.plot import OKABE_ITO
+from orgsim.present.plot import OKABE_ITO
 from scipy import stats
 
 import orgsim

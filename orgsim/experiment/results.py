@@ -9,16 +9,28 @@ and :class:`ReplicationsNeeded` are what two of those return. The statistics the
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from orgsim.config.checks import check_bool, check_number, did_you_mean, raise_problems
 from orgsim.config.errors import Problem, ValidationError
+from orgsim.experiment.feasible import clip_intervals, warn_if_few
 from orgsim.experiment.stats import check_confidence, differences, first_n_within, sequential_precision, t_interval, t_quantile
+
+if TYPE_CHECKING:
+    from orgsim.experiment.verdict import Verdict
+
+#: The module that writes :meth:`Experiment.report`. The presentation layer sits above this one,
+#: so it is named here, not imported: it loads when a report is asked for (a declared plugin
+#: point, as ``Sensitivity.plot()`` loads its figures).
+REPORT_BACKEND = "orgsim.present.report"
 
 #: Short metric names accepted wherever a metric is named.
 METRIC_ALIASES: dict[str, str] = {"bookings": "bookings_usd", "profit": "profit_usd", "costs": "costs_usd"}
@@ -244,7 +256,9 @@ class Experiment:
             a DataFrame indexed by (``point``,) ``structure``, ``metric`` with columns ``n``
             (replications with a finite value), ``failed`` (replications that raised),
             ``mean``, ``sd``, ``se``, ``ci_low``, ``ci_high``. With fewer than two values the
-            sd and interval are NaN.
+            sd and interval are NaN. The interval is clipped to the metric's feasible range
+            (:mod:`orgsim.experiment.feasible`): bookings never below 0, shares never above 1.
+            Below 5 replications a ``FewReplicationsWarning`` says the intervals are unreliable.
         """
         check_confidence(confidence)
         names = self._metrics(metric)
@@ -252,7 +266,9 @@ class Experiment:
         x = self._totals[..., ks]  # (P, S, R, K)
         n, mean, sd, se, half = t_interval(x, axis=2, confidence=confidence)
         failed = np.broadcast_to((~self._ok).sum(axis=2)[..., None], n.shape)
-        return self._interval_table(names, self.labels, {"n": n, "failed": failed}, {"mean": mean, "sd": sd, "se": se}, mean, half)
+        warn_if_few(self.replications)
+        table = self._interval_table(names, self.labels, {"n": n, "failed": failed}, {"mean": mean, "sd": sd, "se": se}, mean, half)
+        return clip_intervals(table)
 
     def _interval_table(
         self,
@@ -297,6 +313,7 @@ class Experiment:
         base = np.broadcast_to(base, x.shape)
         d = differences(x, base, axis=2, paired=paired)
         half = t_quantile(confidence, d["df"]) * d["se"]
+        warn_if_few(self.replications)
         counts = {"n": d["n"], "n_baseline": d["n_baseline"]}
         values = {"mean": d["mean"], "se": d["se"], "df": d["df"]}
         return self._interval_table(names, [self.labels[s] for s in others], counts, values, d["mean"], half)
@@ -338,7 +355,9 @@ class Experiment:
             frame = frame.drop(columns="point")
         return Crossover(a=a, b=b, metric=column, by_replication=frame)
 
-    def replications_needed(self, metric: str, relative_precision: float, *, confidence: float = 0.95) -> ReplicationsNeeded:
+    def replications_needed(
+        self, metric: str, relative_precision: float, *, confidence: float = 0.95, baseline: str | None = None
+    ) -> ReplicationsNeeded:
         """How many replications give a confidence interval within ``relative_precision`` of the mean.
 
         The sequential method (Robinson, *Simulation: The Practice of Model Development and
@@ -348,17 +367,25 @@ class Experiment:
         Args:
             metric: a total, e.g. ``"profit_usd"`` (or ``"profit"``).
             relative_precision: the target half-width / |mean|, e.g. 0.05 for +-5%.
+            baseline: with a structure's label, the method is applied to the paired differences
+                of every other structure from it (replication r minus replication r: common
+                random numbers), so ``needed`` is the replications at which each difference is
+                known to within ``relative_precision``. :meth:`verdict` projects instead the
+                replications at which a difference's interval would exclude zero.
         """
         check_confidence(confidence)
         allowed = "a number > 0, e.g. 0.05 for +-5% of the mean"
         raise_problems([check_number("relative_precision", relative_precision, 0.0, lo_open=True, allowed=allowed)])
         name = self._metric(metric, self.total_names)
         k = self.total_names.index(name)
+        b = None if baseline is None else self._label(baseline, "baseline")
         needed_rows, table_rows = [], []
         n_points = self._totals.shape[0]
         for p in range(n_points):
             for s, label in enumerate(self.labels):
-                x = self._totals[p, s, :, k]
+                if s == b:
+                    continue
+                x = self._totals[p, s, :, k] if b is None else self._totals[p, s, :, k] - self._totals[p, b, :, k]
                 x = x[np.isfinite(x)]
                 key = (p, label) if self.is_sweep else (label,)
                 if len(x) < 2:
@@ -379,6 +406,39 @@ class Experiment:
         return ReplicationsNeeded(
             metric=name, relative_precision=float(relative_precision), confidence=float(confidence), needed=needed_series, table=table
         )
+
+    def verdict(self, metric: str = "bookings_usd", baseline: str | None = None, *, confidence: float = 0.95) -> Verdict:
+        """The structures ranked on ``metric``, each one's lead over the next with its interval.
+
+        Paired differences (common random numbers); where an interval includes zero the two
+        cannot be told apart at this number of replications, and the verdict says how many
+        would separate them. ``baseline`` (default ``"siloed"`` when compared, else the first
+        structure) is the structure every other one is also measured from; ``print()`` the
+        result for the text ``orgsim compare`` prints, or read its ``table``. See
+        :mod:`orgsim.experiment.verdict`.
+        """
+        from orgsim.experiment.verdict import verdict
+
+        return verdict(self, metric, baseline, confidence=confidence)
+
+    # -- files -------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Experiment:
+        """An experiment read back from an ``orgsim compare --out`` folder or a result store
+        (``store=``), with the same ``summary``, ``differences``, ``crossover``, ``verdict`` and
+        figures as the original. Nothing is simulated. See :mod:`orgsim.experiment.reload`."""
+        from orgsim.experiment.reload import load
+
+        return load(path)
+
+    def report(
+        self, path: str | os.PathLike[str] = "report.html", *, baseline: str | None = None, metric: str = "bookings_usd"
+    ) -> Path:
+        """Write a self-contained HTML report (verdict, tables, every figure, scenario,
+        structures, seeds, versions) to ``path`` and return its path; it prints on A4 or
+        Letter. Needs matplotlib (a core dependency). See :mod:`orgsim.present.report`."""
+        backend = importlib.import_module(REPORT_BACKEND)
+        return Path(backend.write_report(self, path, baseline=baseline, metric=metric))
 
     # -- exports -------------------------------------------------------------------------------
     def to_frame(self, what: str = "series") -> pd.DataFrame:
@@ -449,4 +509,4 @@ class Experiment:
         return xr.DataArray(data, dims=dims, coords=coords, name=what, attrs=attrs)
 
 
-__all__ = ["FAILURE_COLUMNS", "METRIC_ALIASES", "Crossover", "Experiment", "ReplicationsNeeded"]
+__all__ = ["FAILURE_COLUMNS", "METRIC_ALIASES", "REPORT_BACKEND", "Crossover", "Experiment", "ReplicationsNeeded"]

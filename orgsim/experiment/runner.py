@@ -139,15 +139,60 @@ def check_progress(progress: Any) -> Problem | None:
     return Problem("progress", progress, "None (on in a terminal or notebook), True or False")
 
 
-def progress_bar(total: int, *, progress: bool | None, desc: str = "", initial: int = 0) -> Any:
-    """A tqdm bar (``tqdm.auto`` in notebooks) or a no-op stand-in.
+#: Seconds between the plain progress lines printed when stderr is not a terminal (a log, CI).
+HEARTBEAT_SECONDS = 10.0
 
-    ``progress=None`` shows a bar when stderr is a terminal or in a notebook, and silently
-    shows none if tqdm is not installed; ``True`` insists (an ImportError naming the
-    ``progress`` extra if tqdm is missing); ``False`` never shows one."""
+
+class Heartbeat(_NoBar):
+    """Plain progress for a log: once the run has lasted ``interval_s`` seconds, and every
+    ``interval_s`` seconds after, one line on stderr such as
+    ``orgsim: 12/40 runs done, 00:15 elapsed``. A short run prints nothing."""
+
+    def __init__(self, total: int, *, initial: int = 0, interval_s: float | None = None) -> None:
+        import threading
+
+        self.total, self.done, self.postfix = total, initial, ""
+        self.interval_s = HEARTBEAT_SECONDS if interval_s is None else interval_s
+        self._started = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="orgsim-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval_s) and self.done < self.total:
+            print(self.line(), file=sys.stderr, flush=True)
+
+    def line(self) -> str:
+        """The progress line as it would be printed now."""
+        minutes, seconds = divmod(int(time.monotonic() - self._started), 60)
+        hours, minutes = divmod(minutes, 60)
+        elapsed = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+        failed = f" ({self.postfix})" if self.postfix else ""
+        return f"orgsim: {self.done}/{self.total} runs done{failed}, {elapsed} elapsed"
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+
+    def set_postfix_str(self, text: str) -> None:
+        self.postfix = text
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=1.0)
+
+
+def progress_bar(total: int, *, progress: bool | None, desc: str = "", initial: int = 0) -> Any:
+    """A tqdm bar (``tqdm.auto`` in notebooks), a :class:`Heartbeat` or a no-op stand-in.
+
+    ``progress=None`` shows a bar when stderr is a terminal or in a notebook, and otherwise (a
+    log, CI) a :class:`Heartbeat`: a plain line every :data:`HEARTBEAT_SECONDS` once the run is
+    that long. tqdm is a dependency of orgsim; if it is missing anyway, ``None`` shows no bar,
+    ``True`` insists (an ImportError) and ``False`` never shows one."""
     notebook = in_notebook()
     if progress is None:
         progress = notebook or _stderr_is_terminal()
+        if not progress:
+            return Heartbeat(total, initial=initial)
         required = False
     else:
         required = progress
@@ -160,9 +205,22 @@ def progress_bar(total: int, *, progress: bool | None, desc: str = "", initial: 
             from tqdm import tqdm
     except ImportError:
         if required:
-            raise ImportError("progress=True needs tqdm: pip install 'orgsim[progress]' (or pass progress=False)") from None
+            message = "progress=True needs tqdm, a dependency of orgsim: pip install tqdm 'orgsim[progress]' (or pass progress=False)"
+            raise ImportError(message) from None
         return _NoBar()
-    return tqdm(total=total, initial=initial, desc=desc, unit="run", file=None if notebook else sys.stderr, dynamic_ncols=True)
+    if notebook:
+        return tqdm(total=total, initial=initial, desc=desc, unit="run")
+    # a terminal that reports no size (a bare pseudo-terminal) would hide the bar: 80 x 24 then
+    sized = _terminal_columns() > 0
+    size = {} if sized else {"ncols": 80, "nrows": 24}
+    return tqdm(total=total, initial=initial, desc=desc, unit="run", file=sys.stderr, dynamic_ncols=sized, **size)
+
+
+def _terminal_columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 def _stderr_is_terminal() -> bool:
@@ -211,6 +269,8 @@ def run_tasks(
 
     Raises:
         RuntimeError: when an executor you passed in breaks (it cannot be recreated from here).
+        KeyboardInterrupt: on Ctrl-C, with ``finished_tasks = (done, total)`` set on it (done
+            counts the ``initial`` ones).
     """
     problem = check_executor(executor)
     if problem:
@@ -225,17 +285,21 @@ def run_tasks(
             on_result(index, result)
 
     bar = progress_bar(initial + len(items), progress=progress, desc=desc, initial=initial)
-    failed = 0
+    failed, done = 0, initial
 
     def tick(batch: list[int]) -> None:
-        nonlocal failed
+        nonlocal failed, done
         failed += sum(isinstance(results[i], TaskFailure) for i in batch)
+        done += len(batch)
         if failed:
             bar.set_postfix_str(f"{failed} failed")
         bar.update(len(batch))
 
     try:
         _dispatch(fn, items, executor, chunk_size, max_attempts, deliver, tick)
+    except KeyboardInterrupt as err:
+        err.finished_tasks = (done, initial + len(items))  # type: ignore[attr-defined]  # for the command line's one line
+        raise
     finally:
         bar.close()
     return results
@@ -526,4 +590,4 @@ def _run_foreign(
             future.cancel()
 
 
-__all__ = ["TaskFailure", "available_cores", "in_notebook", "progress_bar", "run_tasks"]
+__all__ = ["HEARTBEAT_SECONDS", "Heartbeat", "TaskFailure", "available_cores", "in_notebook", "progress_bar", "run_tasks"]

@@ -8,6 +8,7 @@ replication that failed or has no value; such entries are left out, not counted 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -98,6 +99,31 @@ def sequential_precision(x: np.ndarray, confidence: float) -> tuple[np.ndarray, 
     return mean, half, relative
 
 
+def replications_to_separate(mean: float, sd: float, confidence: float, *, max_n: int = 1_000_000) -> int | None:
+    """Replications at which a paired difference's t-interval would exclude zero.
+
+    Taking the mean ``mean`` and sd ``sd`` of the per-replication differences measured so far
+    as the truth, the smallest ``n >= 2`` with ``t_{(1 + confidence) / 2, n - 1} * sd / sqrt(n)
+    < |mean|`` (the half-width of the interval below the distance to zero). It starts from the
+    normal approximation ``ceil((z * sd / |mean|)^2)`` and steps up while the t-quantile keeps
+    the interval wide. A projection, not a promise: with few replications sd and mean are
+    themselves uncertain. None when the mean is 0 (or not finite) or more than ``max_n`` would
+    be needed.
+    """
+    if not (np.isfinite(mean) and np.isfinite(sd)) or mean == 0:
+        return None
+    if sd == 0:
+        return 2
+    ratio = sd / abs(mean)
+    z = float(t_quantile(confidence, np.inf))
+    n = max(2, math.ceil((z * ratio) ** 2))
+    while n <= max_n:
+        if float(t_quantile(confidence, n - 1)) * ratio / math.sqrt(n) < 1.0:
+            return n
+        n += 1  # from the normal start, a few steps: t exceeds z by about (1 + z^2) / (4 (n - 1))
+    return None
+
+
 def first_n_within(relative: np.ndarray, target: float) -> int | None:
     """The smallest n (counting from n = 2 at ``relative[0]``) from which every relative
     half-width stays at or below ``target``; None if the last one is above it."""
@@ -115,6 +141,7 @@ __all__ = [
     "differences",
     "first_n_within",
     "moments",
+    "replications_to_separate",
     "sequential_precision",
     "t_interval",
     "t_quantile",

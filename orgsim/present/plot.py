@@ -4,7 +4,9 @@ Every function takes an :class:`~orgsim.experiment.Experiment` (or its tidy fram
 ``Experiment.to_frame()``: columns ``structure, replication, period, metric, value``), draws on
 a given ``ax`` (or a new figure) and returns the matplotlib ``Axes`` (``dashboard`` returns the
 ``Figure``). Colours are the Okabe-Ito palette, safe for colour-blind readers; bands are 95%
-t-intervals over replications.
+t-intervals over replications, clipped to the metric's feasible range (no band below $0 or
+above 100%), and fewer than 5 replications draw a ``FewReplicationsWarning``
+(:mod:`orgsim.experiment.feasible`). Money reads ``$1.5M`` and ``-$6M``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from orgsim.experiment.feasible import clip_band, feasible_range, warn_if_few
 from orgsim.model.outcomes import DERIVED, outcome
 
 if TYPE_CHECKING:
@@ -44,6 +47,14 @@ def _is_money(metric: str) -> bool:
     return outcome(metric).unit == "usd"
 
 
+def _kind(metric: str) -> str | None:
+    """The declared kind of an outcome; None for a name the registry does not declare (a column of an older version's run)."""
+    try:
+        return outcome(metric).kind
+    except KeyError:
+        return None
+
+
 def _plt() -> Any:
     """pyplot, imported on first use (the backend is the user's choice; matplotlib falls back
     to a non-interactive one where there is no display)."""
@@ -69,7 +80,7 @@ def resample(frame: pd.DataFrame, periods_per_bin: int) -> pd.DataFrame:
     keys = [wide.index.get_level_values("structure"), wide.index.get_level_values("replication")]
     bins = wide.index.get_level_values("period") // periods_per_bin
     grouped = wide.groupby([*keys, bins], sort=False)
-    kinds = {c: outcome(c).kind for c in wide.columns if c not in _DERIVED}
+    kinds = {c: _kind(c) for c in wide.columns if c not in _DERIVED}  # undeclared columns (an older run's) are left out
     flows = [c for c, kind in kinds.items() if kind == "flow"]
     levels = [c for c, kind in kinds.items() if kind == "level" and c != "start_day"]
     merged = pd.concat([grouped[flows].sum(), grouped[levels].last(), grouped[["start_day"]].min()], axis=1)
@@ -131,6 +142,15 @@ def _structures(frame: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(frame.structure))
 
 
+def _replications(frame: pd.DataFrame) -> int:
+    """The fewest replications of any structure in the frame."""
+    return int(frame.groupby("structure", observed=True).replication.nunique().min()) if len(frame) else 0
+
+
+def _lower(metric: str) -> float:
+    return feasible_range(metric)[0]
+
+
 def over_time(
     experiment: Any,
     metric: str = "bookings_usd",
@@ -149,14 +169,20 @@ def over_time(
     ax = _axes(ax)
     x, unit = _time_axis(frame)
     wide = _wide(frame, metric)
+    warn_if_few(_replications(frame))
     for i, structure in enumerate(_structures(frame)):
         values = wide.loc[structure].to_numpy(dtype=float)
         if cumulative:
             values = np.nancumsum(values, axis=1)
         mean, half = _mean_band(values)
+        # a band never leaves the feasible range (a cumulative sum keeps only the lower bound)
+        if cumulative:
+            low, high = np.maximum(mean - half, _lower(metric)), mean + half
+        else:
+            low, high = clip_band(metric, mean - half, mean + half)
         color = OKABE_ITO[i % len(OKABE_ITO)]
         ax.plot(x[: len(mean)], mean, color=color, label=structure, lw=1.8)
-        ax.fill_between(x[: len(mean)], mean - half, mean + half, color=color, alpha=0.2, lw=0)
+        ax.fill_between(x[: len(mean)], low, high, color=color, alpha=0.2, lw=0)
     label = ylabel or _LABELS.get(metric, metric)
     if "per period" in label:
         label = label.replace("per period", _bin_name(x, unit))
@@ -180,12 +206,19 @@ def _money_formatter() -> Any:
     from matplotlib.ticker import FuncFormatter
 
     def fmt(value: float, _pos: int) -> str:
-        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if abs(value) >= size:
-                return f"${value / size:g}{suffix}"
-        return f"${value:g}"
+        return money(value)
 
     return FuncFormatter(fmt)
+
+
+def money(value: float) -> str:
+    """US dollars the way people write them: ``$1.5M``, ``-$6M``, ``$250k``, ``$0``."""
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= scale:
+            return f"{sign}${size / scale:g}{suffix}"
+    return f"{sign}${size:g}"
 
 
 def bookings(experiment: Any, *, ax: Axes | None = None) -> Axes:
@@ -209,19 +242,78 @@ def cumulative(
             x, unit = _time_axis(frame)
             at = x[period]
             ax.axvline(at, color="0.3", ls="--", lw=1, label=f"crossover (median): {a}\nstays ahead of {b} from here on")
-            # the time next to the line, on the side with more room
+            # cumulative lines rise from lower left to upper right: an early crossover is labelled at
+            # the top and the legend goes lower right, a late one at the bottom and the legend upper left
             right = at < 0.6 * x[-1]
             ax.annotate(
                 f" {at:.1f} {unit} ",
-                xy=(at, 0.04),
+                xy=(at, 0.96 if right else 0.04),
                 xycoords=("data", "axes fraction"),
                 ha="left" if right else "right",
-                va="bottom",
+                va="top" if right else "bottom",
                 fontsize="small",
                 color="0.2",
             )
-            ax.legend(frameon=False, fontsize="small", loc="upper left")
+            ax.legend(fontsize="small", loc="lower right" if right else "upper left", framealpha=0.85, edgecolor="none")
     return ax
+
+
+def cumulative_difference(
+    experiment: Any, baseline: str | None = None, *, metric: str = "bookings_usd", ax: Axes | None = None
+) -> Axes:
+    """Each structure's cumulative metric minus ``baseline``'s (by default the first structure),
+    paired by replication (common random numbers): mean and 95% band.
+
+    Where a line crosses zero for good, that structure overtakes the baseline: for an
+    :class:`~orgsim.experiment.Experiment`, the median crossover over the replications (when
+    at least half of them cross) is marked with a diamond in the structure's colour on the zero
+    line, and its time is given in the legend. Cumulative lines of similar structures overlap;
+    their differences do not."""
+    frame = tidy(experiment)
+    structures = _structures(frame)
+    baseline = structures[0] if baseline is None else baseline
+    if baseline not in structures:
+        raise ValueError(f"baseline {baseline!r} is not one of the structures: {structures}")
+    ax = _axes(ax, (7.5, 4.2))
+    x, unit = _time_axis(frame)
+    wide = _wide(frame, metric)
+    base = np.nancumsum(wide.loc[baseline].to_numpy(dtype=float), axis=1)
+    for i, structure in enumerate(structures):
+        if structure == baseline:
+            continue
+        paired = np.nancumsum(wide.loc[structure].to_numpy(dtype=float), axis=1) - base
+        mean, half = _mean_band(paired)
+        color = OKABE_ITO[i % len(OKABE_ITO)]
+        ax.plot(x[: len(mean)], mean, color=color, lw=1.8, label=structure)
+        ax.fill_between(x[: len(mean)], mean - half, mean + half, color=color, alpha=0.2, lw=0)
+        at = _crossover_time(experiment, structure, baseline, metric, x)
+        if at is not None:
+            # a marker on the zero line, not a line across the axes: the legend can always avoid it
+            label = f"{structure} ahead for good\nfrom {at:.1f} {unit} (median)"
+            ax.plot([at], [0.0], ls="none", marker="D", ms=7, mfc=color, mec="black", zorder=5, label=label)
+    ax.axhline(0, color="0.3", lw=1)
+    name = _LABELS.get(metric, metric).split(" (")[0]
+    ax.set_ylabel(f"difference in cumulative {name}" + (" (USD)" if _is_money(metric) else ""))
+    ax.set_xlabel(f"time ({unit})")
+    if _is_money(metric):
+        ax.yaxis.set_major_formatter(_money_formatter())
+    ax.set_title(f"Cumulative {name}, each structure minus {baseline}\n(paired by replication: mean and 95% band)", fontsize="medium")
+    ax.legend(frameon=False, fontsize="small", loc="best")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _crossover_time(experiment: Any, a: str, b: str, metric: str, x: np.ndarray) -> float | None:
+    """The median time ``a`` overtakes ``b`` for good, if at least half of the replications cross (Experiment only)."""
+    if isinstance(experiment, pd.DataFrame):
+        return None
+    cross = experiment.crossover(a, b, metric=metric)
+    periods = cross.by_replication["period"]
+    if periods.notna().sum() * 2 < max(1, len(periods)):
+        return None
+    period = _crossover_period(cross)
+    return None if period is None or period >= len(x) else float(x[period])
+
 
 
 def _crossover_period(cross: Any) -> int | None:
@@ -269,27 +361,41 @@ FUNNEL = (
 
 
 def funnel(experiment: Any, *, ax: Axes | None = None) -> Axes:
-    """The lead funnel per structure: mean count per stage over the horizon (log scale)."""
+    """The lead funnel per structure: mean count per stage over the horizon with its 95%
+    interval over replications, on a linear scale (a log scale hides the gaps that matter)."""
     frame = tidy(experiment)
     ax = _axes(ax)
     structures = _structures(frame)
     width = 0.8 / max(1, len(structures))
+    per_run = _run_totals(frame, [metric for metric, _ in FUNNEL])
+    warn_if_few(_replications(frame))
     for i, structure in enumerate(structures):
-        heights = []
-        for metric, _ in FUNNEL:
-            sub = frame[(frame.structure == structure) & (frame.metric == metric)]
-            heights.append(sub.groupby("replication").value.sum().mean() if not sub.empty else np.nan)
+        runs = per_run.loc[structure].reindex(columns=[metric for metric, _ in FUNNEL]).to_numpy(dtype=float)
+        mean, half = _mean_band(runs)
+        low, _ = clip_band("leads", mean - half, mean + half)  # counts: never below 0
         positions = np.arange(len(FUNNEL)) + (i - (len(structures) - 1) / 2) * width
-        ax.bar(positions, heights, width=width, color=OKABE_ITO[i % len(OKABE_ITO)], label=structure)
+        color = OKABE_ITO[i % len(OKABE_ITO)]
+        ax.bar(positions, mean, width=width, color=color, label=structure, yerr=[mean - low, half], capsize=2, ecolor="0.2")
     ax.set_xticks(np.arange(len(FUNNEL)), [label for _, label in FUNNEL])
-    ax.set_yscale("log")
-    lowest = min((p.get_height() for p in ax.patches if np.isfinite(p.get_height()) and p.get_height() > 0), default=1.0)
-    ax.set_ylim(bottom=10 ** np.floor(np.log10(lowest) - 0.3))  # the smallest stage still shows as a bar
-    ax.set_ylabel("count over the horizon (mean, log scale)")
+    ax.set_ylabel("count over the horizon (mean, 95% interval)")
+    ax.yaxis.set_major_formatter(_count_formatter())
     ax.set_xlabel("outbound leads skip scoring: counted in leads and opportunities only", fontsize="small")
     ax.set_title("Lead funnel")
     ax.legend(frameon=False, fontsize="small")
+    ax.grid(axis="y", alpha=0.3)
     return ax
+
+
+def _run_totals(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """Flows summed over the periods of each run: rows (structure, replication), one column per metric."""
+    sub = frame[frame.metric.isin(metrics)]
+    return sub.pivot_table(index=["structure", "replication"], columns="metric", values="value", aggfunc="sum", observed=True)
+
+
+def _count_formatter() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _pos: f"{value / 1e3:g}k" if abs(value) >= 1e3 else f"{value:g}")
 
 
 def effort_split(experiment: Any, *, ax: Axes | None = None, periods_per_bin: int | None = None) -> Axes:
@@ -330,40 +436,101 @@ def sla(experiment: Any, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+#: What becomes of an MQL, against the SLA: (label, colour). Shares of all MQLs.
+MQL_FATES = (
+    ("followed up within the SLA", "#009E73"),
+    ("followed up after the SLA", "#E69F00"),
+    ("never followed up", "#D55E00"),
+    ("still waiting at the end", "#BBBBBB"),
+)
+
+
+def mql_fates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per structure and replication, the share of MQLs in each of :data:`MQL_FATES`."""
+    runs = _run_totals(frame, ["mqls", "sla_met", "follow_ups", "unfollowed", "queued"])
+    mqls = runs["mqls"].where(runs["mqls"] > 0)
+    fates = pd.DataFrame(
+        {
+            MQL_FATES[0][0]: runs["sla_met"],
+            MQL_FATES[1][0]: runs["follow_ups"] - runs["sla_met"],
+            MQL_FATES[2][0]: runs["unfollowed"],
+            MQL_FATES[3][0]: (runs["queued"] - runs["follow_ups"]).clip(lower=0),
+        }
+    )
+    return fates.div(mqls, axis=0)
+
+
 def response_times(experiment: Any, *, ax: Axes | None = None) -> Axes:
-    """Distribution over periods and replications of the mean response time (hours) per structure."""
+    """What becomes of the MQLs against the SLA, per structure: the share followed up within
+    the SLA, after it, never, or still waiting at the end (mean over replications), with the
+    95% interval of the share within the SLA (the SLA compliance) and the mean response time of
+    the MQLs that were followed up. MQLs nobody follows up count: a response-time average
+    over the followed-up ones alone hides them."""
     frame = tidy(experiment)
-    ax = _axes(ax)
+    ax = _axes(ax, (7.5, 1.6 + 0.6 * len(_structures(frame))))
     structures = _structures(frame)
-    data = [frame[(frame.structure == s) & (frame.metric == "mean_response_hours")].value.dropna().to_numpy() for s in structures]
-    parts = ax.boxplot(data, tick_labels=structures, showfliers=False, patch_artist=True, medianprops={"color": "black"})
-    for i, box in enumerate(parts["boxes"]):
-        box.set_facecolor(OKABE_ITO[i % len(OKABE_ITO)])
-        box.set_alpha(0.6)
-    ax.set_ylabel("mean response time in a period (hours)")
-    ax.set_xlabel("box: quartiles over periods and replications; whiskers: 1.5 IQR")
-    ax.set_title("Response time to MQLs")
-    ax.tick_params(axis="x", labelsize="small", rotation=15)
+    fates = mql_fates(frame)
+    hours = _run_totals(frame, ["response_hours_sum", "follow_ups"])
+    y = np.arange(len(structures))
+    for j, (fate, color) in enumerate(MQL_FATES):
+        left = np.array([fates.loc[s].iloc[:, :j].sum(axis=1).mean() for s in structures])
+        width = np.array([fates.loc[s][fate].mean() for s in structures])
+        ax.barh(y, width, left=left, color=color, label=fate, height=0.6)
+        if j == 0:
+            bands = [_mean_band(fates.loc[s][[fate]].to_numpy(dtype=float)) for s in structures]
+            low = np.array([max(0.0, m[0] - h[0]) for m, h in bands])
+            high = np.array([min(1.0, m[0] + h[0]) for m, h in bands])
+            ax.errorbar(width, y, xerr=[width - low, high - width], fmt="none", ecolor="black", capsize=3, lw=1)
+        if j in (0, 2):  # the shares that differ: within the SLA, and never
+            for k, share in enumerate(width):
+                if share >= 0.04:
+                    x_mid = left[k] + share / 2
+                    ax.text(x_mid, y[k], f"{share:.0%}", ha="center", va="center", fontsize="small", color="white", weight="bold")
+    labels = []
+    for s in structures:
+        h = hours.loc[s]
+        mean_hours = float((h["response_hours_sum"] / h["follow_ups"].where(h["follow_ups"] > 0)).mean())
+        labels.append(f"{s}\n(followed up in {mean_hours:.1f} h on average)")
+    ax.set_yticks(y, labels, fontsize="small")
+    ax.set_ylabel("structure")
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(_percent_formatter())
+    sla_hours = _sla_hours(experiment)
+    sla = f"the {sla_hours:g}-hour SLA" if sla_hours is not None else "the SLA"
+    ax.set_xlabel("share of all MQLs (mean of replications; error bar: 95% interval of the share within the SLA)", fontsize="small")
+    ax.set_title(f"What became of the MQLs, against {sla}")
+    ax.legend(frameon=False, fontsize="small", ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.28))
     return ax
 
 
+def _percent_formatter() -> Any:
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0, decimals=0)
+
+
+def _sla_hours(experiment: Any) -> float | None:
+    """The scenario's SLA in hours, from an Experiment's metadata (None for a frame)."""
+    meta = getattr(experiment, "meta", None) or {}
+    value = meta.get("scenario", {}).get("sales", {}).get("sla_hours")
+    return None if value is None else float(value)
+
+
 def dashboard(experiment: Any, baseline: str | None = None) -> Figure:
-    """One figure with the key panels: bookings, cumulative bookings (with the crossover of the
-    structure that ends highest over ``baseline``, by default the first structure), SLA
-    compliance, effort split, brand stock and the funnel."""
+    """One figure with the key panels: bookings, the cumulative difference of bookings from
+    ``baseline`` (by default the first structure) with the crossovers, SLA compliance, effort
+    split, brand stock and the funnel."""
     plt = _plt()
     fig, axes = plt.subplots(2, 3, figsize=(16.0, 8.5), constrained_layout=True)
     bookings(experiment, ax=axes[0, 0])
     frame = tidy(experiment)
     structures = _structures(frame)
     baseline = baseline if baseline is not None else structures[0]
-    others = [s for s in structures if s != baseline]
-    if others and not isinstance(experiment, pd.DataFrame):
-        final = experiment.totals("bookings_usd").mean()
-        leader = max(others, key=lambda s: final[s])
-        cumulative(experiment, leader, baseline, ax=axes[0, 1])
-        lines = [line for line in axes[0, 1].get_lines() if line.get_linestyle() == "--"]
-        axes[0, 1].legend(handles=lines, loc="upper left", frameon=False, fontsize="small")
+    if len(structures) > 1:
+        cumulative_difference(experiment, baseline, ax=axes[0, 1]).set_title(f"Cumulative bookings minus {baseline}")
+        marks = [line for line in axes[0, 1].get_lines() if line.get_marker() == "D"]
+        axes[0, 1].legend(handles=marks, loc="best", frameon=False, fontsize="small")  # the crossovers only
     else:
         cumulative(experiment, ax=axes[0, 1])
     sla(experiment, ax=axes[0, 2])
@@ -384,10 +551,13 @@ __all__ = [
     "OKABE_ITO",
     "bookings",
     "cumulative",
+    "cumulative_difference",
     "dashboard",
     "differences",
     "effort_split",
     "funnel",
+    "money",
+    "mql_fates",
     "over_time",
     "response_times",
     "sla",

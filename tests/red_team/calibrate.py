@@ -163,5 +163,52 @@ assert err.fields == ["seed"] and "an integer >= 0" in str(err), err
 err = refused(dates(), settle_days=float("inf"))
 assert err.fields == ["settle_days"] and "finite" in str(err), err
 """,
+    ),  # issue 16: the window made safe for from_opportunities too, and the calibrate command
+    _case(
+        "calibrate-opportunities-future-date-is-named-not-stretching-the-window",
+        """
+deals = dates(60).rename(columns={"source": "stage"}).assign(stage="Prospecting")
+deals.loc[9, "created_at"] = "2099-01-01 00:00"
+cal = orgsim.calibrate.from_opportunities(deals, base_runs=1)
+assert cal.window[1] < pd.Timestamp("2025-01-01"), cal.window
+assert any("row 10 column 'created_at' (2099-01-01 00:00)" in n for n in cal.notes), cal.notes
+""",
+    ),
+    _case(
+        "calibrate-opportunities-inf-day-number",
+        """
+deals = day_numbers().rename(columns={"source": "stage"}).assign(stage="won")
+deals.loc[2, "created_at"] = np.inf
+try:
+    orgsim.calibrate.from_opportunities(deals, base_runs=1)
+except orgsim.ValidationError as err:
+    assert err.fields == ["row 3, column 'created_at'"], err
+else:
+    raise AssertionError("accepted")
+""",
+        seconds=30,
+    ),
+    _case(
+        "calibrate-opportunities-ambiguous-day-month",
+        """
+deals = dates(20).rename(columns={"source": "stage"}).assign(stage="lost")
+deals["created_at"] = pd.to_datetime(deals["created_at"]).dt.strftime("%d/%m/%Y %H:%M")
+deals.to_csv("deals.csv", index=False)
+try:
+    orgsim.calibrate.from_opportunities("deals.csv", base_runs=1)
+except orgsim.ValidationError as err:
+    assert "dayfirst" in str(err) and "'created_at'" in str(err), err
+else:
+    raise AssertionError("accepted")
+cal = orgsim.calibrate.from_opportunities("deals.csv", base_runs=1, dayfirst=True)
+assert cal.window[0] == pd.Timestamp("2024-01-01"), cal.window
+""",
+    ),
+    Case(
+        "calibrate-cli-mapping-file-missing-names-the-flag",
+        setup="open('deals.csv', 'w').write('created_at,stage\\n2024-01-01,won\\n')",
+        cli=("calibrate", "deals.csv", "--mapping", "nope.csv", "--out", "cal"),
+        exit=2,
+        stderr="--mapping",
     ),
 ]

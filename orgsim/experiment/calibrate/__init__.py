@@ -32,6 +32,12 @@ and end), ``inputs`` (reading, parsing, the window's clock), ``factors`` (the ba
 ``leadflow`` and ``deals`` (one estimator per section of the scenario, run in the order of
 :data:`ESTIMATORS`), ``intervals`` (the interval estimators they share) and ``report`` (the
 :class:`Calibration` they are assembled into).
+
+:func:`from_opportunities` reads an opportunity export instead (one row per deal: ``deal_columns``,
+``deal_inputs``, estimators in ``dealflow`` with ``families`` and ``variance``), and
+:func:`backtest` checks a calibration against what happened after it (``backtest``);
+``synthetic`` makes deal exports with a known truth from simulated runs; ``window`` keeps the
+default window robust to a few wrong dates.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ import pandas as pd
 from orgsim.config.checks import check_range, raise_problems
 from orgsim.config.errors import Problem
 from orgsim.config.scenario import Scenario
+from orgsim.experiment.calibrate.backtest import Backtest, backtest
 from orgsim.experiment.calibrate.columns import (
     CANONICAL_COLUMNS,
     DEFAULT_SOURCE_MAP,
@@ -58,8 +65,10 @@ from orgsim.experiment.calibrate.columns import (
 from orgsim.experiment.calibrate.columns import REQUIRED_COLUMNS as REQUIRED_COLUMNS
 from orgsim.experiment.calibrate.columns import STAGES as STAGES
 from orgsim.experiment.calibrate.columns import TIME_COLUMNS as TIME_COLUMNS
+from orgsim.experiment.calibrate.deal_columns import DEAL_COLUMNS, DEAL_PRESETS, DEFAULT_DEAL_STAGE_MAP
 from orgsim.experiment.calibrate.deals import estimate_deal_size, estimate_sales_cycle, estimate_win_rate
 from orgsim.experiment.calibrate.factors import base_factors
+from orgsim.experiment.calibrate.families import FAMILIES, fit_families
 from orgsim.experiment.calibrate.findings import Context, Findings
 from orgsim.experiment.calibrate.inputs import LeadTable, read_leads
 from orgsim.experiment.calibrate.intervals import bootstrap_mean_ci, lognormal_censored_mle, poisson_ci, quantile_ci, wilson_ci
@@ -71,7 +80,9 @@ from orgsim.experiment.calibrate.leadflow import (
     estimate_qualification,
     estimate_response_time,
 )
+from orgsim.experiment.calibrate.opportunities import check_dayfirst, from_opportunities
 from orgsim.experiment.calibrate.report import Calibration, build_calibration
+from orgsim.experiment.calibrate.synthetic import deals_from_run
 from orgsim.experiment.calibrate.times import check_date_format
 from orgsim.model.streams import named_generator
 
@@ -103,6 +114,7 @@ def from_leads(
     base_runs: int = 4,
     seed: int = 0,
     date_format: str | None = None,
+    dayfirst: bool | None = None,
 ) -> Calibration:
     """Estimate a Scenario from a lead-level CRM export.
 
@@ -133,13 +145,14 @@ def from_leads(
         date_format: the format of every date/time cell (``"%d/%m/%Y %H:%M"``, ``"ISO8601"`` ...).
             Default ``None``: each column's one format is found from its cells; a column whose
             day/month order the cells leave open (``05/03/2024``) is refused, asking for it.
+        dayfirst: settles that order instead: True reads ``05/03/2024`` as 5 March, False as May 3.
 
     Raises:
         ValidationError: naming the row and column of a bad value, the missing columns and
             the mapping used, or the file that is missing, empty or of an unsupported type.
     """
     base = Scenario() if base is None else base
-    _check_arguments(base, unknown_source, source_map, stage_map, settle_days, base_runs, seed, date_format)
+    _check_arguments(base, unknown_source, source_map, stage_map, settle_days, base_runs, seed, date_format, dayfirst)
     table = read_leads(
         leads,
         mapping,
@@ -149,19 +162,33 @@ def from_leads(
         unknown_source=unknown_source,
         stage_map=stage_map,
         date_format=date_format,
+        dayfirst=dayfirst,
     )
     rng = named_generator(seed, "calibrate/bootstrap")
-    context = Context(base, base_factors(base, table.end_day, int(base_runs), int(seed)), rng, settle_days)
+    context = Context(base, base_factors(base, table.end_day, int(base_runs), int(seed), settle_days), rng, settle_days)
+    return build_calibration(base, table, _run(ESTIMATORS, table, context))
+
+
+def _run(estimators: tuple[Callable[[Any, Context], Findings], ...], table: Any, context: Context) -> list[Findings]:
+    """Every estimator's findings, in order; raise at the first with problems."""
     sections = []
-    for estimator in ESTIMATORS:
+    for estimator in estimators:
         found = estimator(table, context)
         raise_problems(found.problems)
         sections.append(found)
-    return build_calibration(base, table, sections)
+    return sections
 
 
 def _check_arguments(
-    base: Any, unknown_source: Any, source_map: Any, stage_map: Any, settle_days: Any, base_runs: Any, seed: Any, date_format: Any
+    base: Any,
+    unknown_source: Any,
+    source_map: Any,
+    stage_map: Any,
+    settle_days: Any,
+    base_runs: Any,
+    seed: Any,
+    date_format: Any,
+    dayfirst: Any = None,
 ) -> None:
     """Raise listing every argument of :func:`from_leads` that is not allowed (before reading anything)."""
     problems: list[Problem | None] = []
@@ -174,17 +201,27 @@ def _check_arguments(
     problems.append(check_range("base_runs", base_runs, 1, integer=True))
     problems.append(check_range("seed", seed, 0, integer=True))
     problems.append(check_date_format(date_format))
+    problems.append(check_dayfirst(dayfirst))
     raise_problems(problems)
 
 
 __all__ = [
     "CANONICAL_COLUMNS",
+    "DEAL_COLUMNS",
+    "DEAL_PRESETS",
+    "DEFAULT_DEAL_STAGE_MAP",
     "DEFAULT_SOURCE_MAP",
     "DEFAULT_STAGE_MAP",
+    "FAMILIES",
     "PRESETS",
+    "Backtest",
     "Calibration",
+    "backtest",
     "bootstrap_mean_ci",
+    "deals_from_run",
+    "fit_families",
     "from_leads",
+    "from_opportunities",
     "lognormal_censored_mle",
     "poisson_ci",
     "quantile_ci",

@@ -41,13 +41,23 @@ class BaseFactors:
     log_keep_mean: float  # E[log(1 - discount)] of won deals
     log_keep_var: float  # Var[log(1 - discount)] of won deals
     runs: int
+    opportunities_per_day: float = math.nan  # opportunities opened per day, all sources, mean over runs
+    inbound_opportunities_per_day: float = math.nan  # of them, from inbound leads
+    win_rate: float = math.nan  # won / closed opportunities, pooled over runs
+    outbound_per_workday: float = math.nan  # outbound leads per working day, mean over runs
+    followed_share: float = math.nan  # settled MQLs touched by the run's end, pooled over runs
+    unfollowed_share: float = math.nan  # MQLs the model decided never to follow up, pooled over runs
+    kept_share_sd: float = 0.0  # sd across runs of followed / (1 - unfollowed): companies' reps differ
 
 
-def base_factors(base: Scenario, days: float, runs: int, seed: int) -> BaseFactors:
+def base_factors(base: Scenario, days: float, runs: int, seed: int, settle_days: float = 14.0) -> BaseFactors:
     """Factors a lead table cannot show, from ``runs`` simulations of ``base`` with no structure."""
     scenario = base.replace(period_days=1)
     market, mech, deals, leads = base.market, base.mechanisms, base.deals, base.leads
-    multipliers, campaign, log_rf, keep = [], [], [], []
+    multipliers, campaign, log_rf, keep, flow, outbound = [], [], [], [], [], []
+    followed = [0, 0]  # settled MQLs touched, settled MQLs
+    unfollowed = [0.0, 0.0]  # MQLs decided unfollowed, MQLs
+    kept: list[float] = []  # per run: settled MQLs touched / MQLs not decided unfollowed
     seeds = named_generator(seed, "calibrate/base_runs").integers(0, 2**31, size=runs)
     for s in seeds:
         result = simulate(scenario, seed=int(s), horizon_days=min(max(days, 28.0), MAX_HORIZON_DAYS), record_leads=True)
@@ -63,6 +73,16 @@ def base_factors(base: Scenario, days: float, runs: int, seed: int) -> BaseFacto
         log_rf.append(np.log(rf))
         won = log[(log["arrived_at"] >= 0) & log["won"]]
         keep.append(1.0 - won["discount"].to_numpy(dtype=float))
+        flow.append(_opportunity_flow(log, float(result.meta["horizon_days"])))
+        outbound.append(_outbound_per_workday(log, float(result.meta["horizon_days"]), base.calendar.workdays_per_week))
+        horizon = float(result.meta["horizon_days"])
+        settled = log[(log["arrived_at"] >= 0) & (log["arrived_at"] < horizon - settle_days) & log["mql"] & (log["source"] != "outbound")]
+        followed[0] += int(settled["first_touch_at"].notna().sum())
+        followed[1] += len(settled)
+        unfollowed[0] += result.totals["unfollowed"]
+        unfollowed[1] += result.totals["mqls"]
+        if len(settled) and result.totals["mqls"] > result.totals["unfollowed"]:
+            kept.append(float(settled["first_touch_at"].notna().mean()) / (1.0 - result.totals["unfollowed"] / result.totals["mqls"]))
     rf_all = np.concatenate(log_rf) if log_rf else np.zeros(0)
     keep_all = np.concatenate(keep) if keep else np.zeros(0)
     sd = float(np.std(multipliers, ddof=1)) if runs > 1 else 0.0
@@ -76,4 +96,26 @@ def base_factors(base: Scenario, days: float, runs: int, seed: int) -> BaseFacto
         log_keep_mean=float(np.log(keep_all).mean()) if len(keep_all) else math.log(1.0 - deals.discount_mean),
         log_keep_var=float(np.log(keep_all).var(ddof=1)) if len(keep_all) > 1 else 0.0,
         runs=runs,
+        opportunities_per_day=float(np.mean([f[0] for f in flow])),
+        inbound_opportunities_per_day=float(np.mean([f[1] for f in flow])),
+        win_rate=float(sum(f[2] for f in flow) / max(sum(f[3] for f in flow), 1)),
+        outbound_per_workday=float(np.mean(outbound)),
+        followed_share=followed[0] / followed[1] if followed[1] else math.nan,
+        unfollowed_share=unfollowed[0] / unfollowed[1] if unfollowed[1] else math.nan,
+        kept_share_sd=float(np.std(kept, ddof=1)) if len(kept) > 1 else 0.0,
     )
+
+
+def _outbound_per_workday(log: object, days: float, workdays_per_week: int) -> float:
+    """Outbound leads per working day of the run (day 0 is a Monday)."""
+    workdays = sum(1 for d in range(math.ceil(days)) if d % 7 < workdays_per_week)
+    outbound = int(((log["arrived_at"] >= 0) & (log["source"] == "outbound")).sum())  # type: ignore[index]
+    return outbound / max(workdays, 1)
+
+
+def _opportunity_flow(log: object, days: float) -> tuple[float, float, int, int]:
+    """Opportunities per day (all, inbound) opened in the run, and wins and closes among them."""
+    opened = log[(log["opportunity_at"] >= 0)]  # type: ignore[index]
+    closed = opened[opened["closed_at"].notna()]
+    inbound = int((opened["source"] == "inbound").sum())
+    return len(opened) / days, inbound / days, int(closed["won"].sum()), len(closed)

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from orgsim.config.errors import Problem
 from orgsim.config.scenario import Scenario
@@ -27,6 +28,7 @@ class Context:
     factors: BaseFactors  # what the table cannot show, from the base scenario's own runs
     rng: np.random.Generator  # the bootstrap stream, shared: estimators draw from it in their fixed order
     settle_days: float  # MQLs younger than this at the export are left out of the follow-up share
+    price_list: dict[str, float] | None = None  # product -> list price (opportunity exports)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Findings:
     fields: dict[str, float] = field(default_factory=dict)  # scenario field -> value to set
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # detail tables (family fits, reps)
 
     def add(
         self,

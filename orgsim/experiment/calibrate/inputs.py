@@ -46,6 +46,7 @@ from orgsim.experiment.calibrate.columns import (
     stage_labels,
 )
 from orgsim.experiment.calibrate.times import Times, parse_times, window_bound
+from orgsim.experiment.calibrate.window import as_days, default_end_day, default_origin, fences, outlier_notes
 
 _TRUE = {"true", "t", "yes", "y", "1", "won", "closedwon", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "lost", "closedlost", "0.0"}
@@ -102,6 +103,7 @@ def read_leads(
     unknown_source: str | None,
     stage_map: Mapping[str, str] | None,
     date_format: str | None = None,
+    dayfirst: bool | None = None,
 ) -> LeadTable:
     """Read, map, parse and clock a lead table; raise on the first step with bad input."""
     raw, label = read_table(leads)
@@ -110,17 +112,10 @@ def read_leads(
     raw.columns = columns
     check_required(columns, resolved, mapping_name)
     by_canon = {v: k for k, v in resolved.items() if k in columns}
-    cells = _parse_columns(raw, by_canon, label, source_map, unknown_source, stage_map, date_format)
-    kind = cells.kinds["created_at"]
-    origin = _origin(cells.times["created_at"], kind, window_bound("start", start, kind, cells.zoned))
-    end_at = window_bound("end", end, kind, cells.zoned)
-    days = _days_since(cells.times, kind, origin)
-    _check_span(raw, by_canon, label, days, origin, kind)
-    clock = _Clock.of(days, kind, origin, end_at, end)
-    _check_order(raw, by_canon, label, clock.days)
-    days = {c: s.to_numpy(dtype=float) for c, s in clock.days.items()}
-    notes = _window_notes(days["created_at"], clock)
-    closed = np.isfinite(days["closed_at"]) if "closed_at" in days else np.zeros(len(raw), bool)
+    cells = _parse_columns(raw, by_canon, label, source_map, unknown_source, stage_map, (date_format, dayfirst))
+    clock, days, notes = clock_table(raw, by_canon, label, cells.times, cells.zoned, start, end)
+    # a close after the window's end (the export date) had not happened then: the deal counts as open
+    closed = np.isfinite(days["closed_at"]) & (days["closed_at"] <= clock.end_day) if "closed_at" in days else np.zeros(len(raw), bool)
     won = cells.flags["won"].fillna(False).to_numpy(dtype=bool) if "won" in cells.flags else None
     return LeadTable(
         raw=raw,
@@ -205,7 +200,7 @@ def _parse_columns(
     source_map: Mapping[str, str] | None,
     unknown_source: str | None,
     stage_map: Mapping[str, str] | None,
-    date_format: str | None,
+    dates: tuple[str | None, bool | None],
 ) -> _Cells:
     """Every mapped column parsed; all bad columns raised at once."""
     problems: list[Problem] = []
@@ -213,28 +208,33 @@ def _parse_columns(
     def cell(canon: str) -> tuple[pd.Series, str, str]:
         return raw[by_canon[canon]], by_canon[canon], label
 
-    parsed = {canon: parse_times(*cell(canon), date_format, problems) for canon in TIME_COLUMNS if canon in by_canon}
-    source = _parse_labels(*cell("source"), source_labels(source_map, unknown_source), MODEL_SOURCES, "source", problems)
+    parsed = {canon: parse_times(*cell(canon), dates[0], problems, dates[1]) for canon in TIME_COLUMNS if canon in by_canon}
+    source = parse_labels(*cell("source"), source_labels(source_map, unknown_source), MODEL_SOURCES, "source", problems)
     stage_level: pd.Series | None = None
     if "stage" in by_canon:
-        stage = _parse_labels(*cell("stage"), stage_labels(stage_map), STAGES, "stage", problems)
+        stage = parse_labels(*cell("stage"), stage_labels(stage_map), STAGES, "stage", problems)
         stage_level = stage.map(lambda s: STAGES.index(s) if isinstance(s, str) else np.nan)
-    flags = {c: _parse_bool(*cell(c), problems) for c in ("mql", "qualified", "won") if c in by_canon}
-    amount = _parse_amount(*cell("amount"), problems) if "amount" in by_canon else None
-    problems.extend(_time_kinds(parsed, by_canon))
+    flags = {c: parse_bool(*cell(c), problems) for c in ("mql", "qualified", "won") if c in by_canon}
+    amount = parse_amount(*cell("amount"), problems) if "amount" in by_canon else None
+    problems.extend(time_kinds(parsed, by_canon))
     raise_problems(problems)
     created_raw = parsed["created_at"].values
     if created_raw.isna().any():
         crm = by_canon["created_at"]
         raise ValidationError(first_bad(raw[crm], created_raw.isna().to_numpy(), crm, label, "a creation time"))
-    kind = parsed["created_at"].kind
-    empty = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]") if kind == "datetime" else pd.Series(np.nan, index=raw.index)
-    times = {c: empty if t.kind == "empty" else t.values for c, t in parsed.items()}
-    zoned = any(t.zoned for t in parsed.values())
+    times, kind, zoned = common_kind(parsed, raw.index)
     return _Cells(times, dict.fromkeys(times, kind), zoned, source, stage_level, flags, amount)
 
 
-def _time_kinds(parsed: dict[str, Times], by_canon: dict[str, str]) -> list[Problem]:
+def common_kind(parsed: dict[str, Times], index: pd.Index) -> tuple[dict[str, pd.Series], str, bool]:
+    """The time columns with empty ones in ``created_at``'s kind; that kind; whether times were zoned."""
+    kind = parsed["created_at"].kind
+    empty = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]") if kind == "datetime" else pd.Series(np.nan, index=index)
+    times = {c: empty if t.kind == "empty" else t.values for c, t in parsed.items()}
+    return times, kind, any(t.zoned for t in parsed.values())
+
+
+def time_kinds(parsed: dict[str, Times], by_canon: dict[str, str]) -> list[Problem]:
     """Problems with the time columns together: day numbers and dates mixed, zones on some only."""
     problems: list[Problem] = []
     kinds = {by_canon[c]: t.kind for c, t in parsed.items() if t.kind != "empty"}
@@ -253,7 +253,7 @@ def _time_kinds(parsed: dict[str, Times], by_canon: dict[str, str]) -> list[Prob
     return problems
 
 
-def _parse_bool(raw: pd.Series, crm: str, label: str, problems: list[Problem]) -> pd.Series:
+def parse_bool(raw: pd.Series, crm: str, label: str, problems: list[Problem]) -> pd.Series:
     """True/False/missing from booleans, 0/1, yes/no, won/lost."""
     if pd.api.types.is_bool_dtype(raw):
         return raw.astype("boolean")
@@ -268,7 +268,7 @@ def _parse_bool(raw: pd.Series, crm: str, label: str, problems: list[Problem]) -
     return out
 
 
-def _parse_amount(raw: pd.Series, crm: str, label: str, problems: list[Problem]) -> pd.Series:
+def parse_amount(raw: pd.Series, crm: str, label: str, problems: list[Problem]) -> pd.Series:
     missing = missing_cells(raw)
     text = raw.astype(object).where(~missing, None)
     if not pd.api.types.is_numeric_dtype(raw):
@@ -284,7 +284,7 @@ def _parse_amount(raw: pd.Series, crm: str, label: str, problems: list[Problem])
     return values
 
 
-def _parse_labels(
+def parse_labels(
     raw: pd.Series, crm: str, label: str, table: Mapping[str, str], allowed: Sequence[str], what: str, problems: list[Problem]
 ) -> pd.Series:
     missing = missing_cells(raw)
@@ -324,8 +324,8 @@ class _Clock:
     to_label: Callable[[float], Any]
 
     @classmethod
-    def of(cls, days: dict[str, pd.Series], kind: str, origin: Any, end: Any, end_given: Any) -> _Clock:
-        """The clock of ``days`` (times since ``origin``), ending at ``end`` (default: the latest time)."""
+    def of(cls, days: dict[str, pd.Series], kind: str, origin: Any, end: Any, end_given: Any, default_end: float) -> _Clock:
+        """The clock of ``days`` (times since ``origin``), ending at ``end`` (default: ``default_end``)."""
         if kind == "datetime":
             weekday_of_day0 = origin.weekday()
             end_day = (end - origin) / pd.Timedelta(days=1) if end is not None else None
@@ -337,7 +337,7 @@ class _Clock:
             to_label = functools.partial(_after, origin)
             day0_offset = origin - math.floor(origin)
         if end_day is None:
-            end_day = float(max(s.max() for s in days.values()))
+            end_day = default_end
         if not end_day > 0:
             raise ValidationError(Problem("end", end_given, "after the window start and the first lead"))
         if end_day > MAX_HORIZON_DAYS:
@@ -347,16 +347,30 @@ class _Clock:
         return cls(days, float(end_day), weekday_of_day0, day0_offset, origin, to_label)
 
 
+def clock_table(
+    raw: pd.DataFrame, by_canon: dict[str, str], label: str, times: dict[str, pd.Series], zoned: bool, start: Any, end: Any
+) -> tuple[_Clock, dict[str, np.ndarray], list[str]]:
+    """Every time column put on the window's clock (see :mod:`.window` for the robust defaults);
+    the clock, the days since its start, and the notes on rows outside it or far from the bulk."""
+    kind = "datetime" if pd.api.types.is_datetime64_any_dtype(times["created_at"]) else "days"
+    bounds = fences(as_days(times["created_at"], kind))
+    start_at = window_bound("start", start, kind, zoned)
+    origin = start_at if start_at is not None else default_origin(times["created_at"], kind, bounds)
+    origin_days = float(as_days(pd.Series([origin]), kind)[0])
+    since = (bounds[0] - origin_days, bounds[1] - origin_days)
+    series = _days_since(times, kind, origin)
+    _check_span(raw, by_canon, label, series, origin, kind)
+    days = {c: s.to_numpy(dtype=float) for c, s in series.items()}
+    clock = _Clock.of(series, kind, origin, window_bound("end", end, kind, zoned), end, default_end_day(days, since))
+    _check_order(raw, by_canon, label, clock.days)
+    notes = _window_notes(days["created_at"], clock)
+    notes += outlier_notes(raw, by_canon, label, days, since, clock.end_day if end is not None else None, clock.to_label)
+    return clock, days, notes
+
+
 def _after(origin: Any, day: float) -> Any:
     """The time ``day`` days after ``origin``, in the input's units."""
     return origin + pd.Timedelta(days=day) if isinstance(origin, pd.Timestamp) else origin + day
-
-
-def _origin(created: pd.Series, kind: str, start: Any) -> Any:
-    """The window start: ``start``, else midnight of the earliest creation date (day 0 for day numbers)."""
-    if start is not None:
-        return start
-    return created.min().normalize() if kind == "datetime" else 0.0
 
 
 def _days_since(times: dict[str, pd.Series], kind: str, origin: Any) -> dict[str, pd.Series]:

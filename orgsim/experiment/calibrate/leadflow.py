@@ -10,8 +10,8 @@ Each reads the leads created in the window (see :mod:`.inputs`) and returns its
   drives it: inbound divided by the base runs' brand-and-content multiplier
   (``inbound.base_rate_per_day``), campaign by their campaign saturation
   (``market.campaign_rate_per_day_max``), both with the run-to-run spread of the factor added to
-  the interval; outbound per prospecting rep-hour of the base team
-  (``sales.outbound_leads_per_prospecting_hour``); channel as it is
+  the interval; outbound scales the base's attempts per prospecting hour by observed / the base
+  runs' outbound leads per working day (``sales.outbound_attempts_per_hour``); channel as it is
   (``growth.channel_leads_per_day``, when ``mechanisms.growth_stage`` is on).
 * :func:`estimate_response_time` (``first_touch_at``): hours from creation to first touch of
   non-outbound leads: mean (bootstrap), median and 90th percentile (order statistics), shares
@@ -194,27 +194,29 @@ def _channel_field(found: Findings, rate: float, lo: float, hi: float, count: in
 
 
 def _outbound_field(found: Findings, rate: float, lo: float, hi: float, count: int, context: Context) -> None:
-    """Outbound rate per working day / the base team's prospecting rep-hours."""
-    base = context.base
-    sales = base.sales
-    hours = base.calendar.workday_end_hour - base.calendar.workday_start_hour
-    follow = max(1, round(sales.reps * (1.0 - sales.prospecting_share))) if sales.reps else 0
-    prospecting_hours = (sales.reps - follow) * hours
-    if prospecting_hours <= 0 or not base.mechanisms.outbound_prospecting:
+    """Outbound rate per working day -> ``sales.outbound_attempts_per_hour``, scaled by observed / the
+    base runs' outbound leads per working day.
+
+    Reps prospect in whatever time follow-ups and deals leave them, so the prospecting hours are
+    the base runs' own; the outbound leads they yield are proportional to the attempts per hour."""
+    base, factors = context.base, context.factors
+    attempts = float(getattr(base.sales, "outbound_attempts_per_hour", 0.0))
+    per_day = factors.outbound_per_workday
+    if not (attempts > 0 and per_day > 0 and base.mechanisms.outbound_prospecting):
         if count:
-            found.note(
-                "outbound leads observed but the base scenario has no prospecting time: sales.outbound_leads_per_prospecting_hour not set."
-            )
+            found.note("outbound leads observed but the base scenario's runs have none: sales.outbound_attempts_per_hour not set.")
         return
+    scale = attempts / per_day
     found.add(
-        "sales.outbound_leads_per_prospecting_hour",
-        rate / prospecting_hours,
-        lo / prospecting_hours,
-        hi / prospecting_hours,
+        "sales.outbound_attempts_per_hour",
+        rate * scale,
+        lo * scale,
+        hi * scale,
         count,
-        "outbound rate per working day / prospecting rep-hours of the base team",
-        f"{sales.reps - follow} prospecting reps x {hours:g} h (base sales.reps and prospecting_share)",
-        sets="sales.outbound_leads_per_prospecting_hour",
+        "base attempts per hour x observed / base runs' outbound leads per working day",
+        f"base runs: {per_day:.3f} outbound leads per working day at {attempts:g} attempts per prospecting hour "
+        f"({factors.runs} runs; linear in the attempts, prospecting time as the base's reps have it)",
+        sets="sales.outbound_attempts_per_hour",
     )
 
 
@@ -287,18 +289,39 @@ def estimate_follow_up(leads: LeadTable, context: Context) -> Findings:
         "proportion, Wilson interval",
         f"MQLs created at least {settle_days:g} days before the export",
     )
-    ignore, ilo, ihi = 1.0 - k / n, 1.0 - hi, 1.0 - lo
+    spread = Z95 * context.factors.kept_share_sd
+    ignore = _ignore_share(k / n, context)
+    ilo, ihi = _ignore_share(hi, context, -spread), _ignore_share(lo, context, spread)
     found.add(
         "sales.ignore_share",
         ignore,
         ilo,
         ihi,
         n,
-        "1 - followed-up share of MQLs",
+        "1 - followed-up share of MQLs, net of the base runs' waiting and trust",
         "the model's base share of MQLs sales never follows up (no structure)",
         sets="sales.ignore_share",
     )
     return found
+
+
+def _ignore_share(followed: float, context: Context, kept_shift: float = 0.0) -> float:
+    """``sales.ignore_share`` from a followed-up share of settled MQLs.
+
+    Two things besides the field keep an MQL untouched at the export: it may still be waiting for
+    its rep's next look at the queue, and trust in marketing's leads scales the share sales
+    decides to ignore. Both are measured on the base scenario's runs: ``kept`` = followed share /
+    (1 - unfollowed share) is the share of not-ignored MQLs touched by the export, and the ratio
+    of the base field to its unfollowed share maps an effective share back onto the field.
+    ``kept`` differs between companies (their reps' queue habits), so the interval shifts it by
+    1.96 of its sd across the base runs (``kept_shift``)."""
+    f = context.factors
+    base_field = context.base.sales.ignore_share
+    if not (math.isfinite(f.followed_share) and math.isfinite(f.unfollowed_share)) or f.unfollowed_share <= 0 or base_field <= 0:
+        return min(max(1.0 - followed, 0.0), 1.0)
+    kept = min(f.followed_share / (1.0 - f.unfollowed_share) + kept_shift, 1.0)
+    effective = 1.0 - followed / kept if kept > 0 else 1.0
+    return min(max(effective * base_field / f.unfollowed_share, 0.0), 1.0)
 
 
 def estimate_qualification(leads: LeadTable, context: Context) -> Findings:

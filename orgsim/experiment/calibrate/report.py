@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -22,13 +22,16 @@ from orgsim.experiment.calibrate.columns import CANONICAL_COLUMNS, REQUIRED_COLU
 from orgsim.experiment.calibrate.findings import Estimate, Findings
 from orgsim.experiment.calibrate.inputs import LeadTable
 
+if TYPE_CHECKING:
+    from orgsim.experiment.calibrate.deal_inputs import DealTable
+
 #: The report's columns, in order.
 REPORT_COLUMNS = ["parameter", "field", "estimate", "se", "ci_low", "ci_high", "base_value", "n", "method", "note"]
 
 
 @dataclass
 class Calibration:
-    """What :func:`from_leads` returns.
+    """What :func:`from_leads` and :func:`from_opportunities` return.
 
     Attributes:
         scenario: a validated Scenario: ``base`` with every field the data maps onto replaced.
@@ -39,6 +42,10 @@ class Calibration:
         notes: what could not be estimated or mapped, and why.
         mapping: the column mapping used (CRM name -> canonical name).
         window: (start, end) of the observation window, in the input's time units.
+        fields: the scenario fields set, and their values.
+        tables: detail tables by name (from :func:`from_opportunities`: ``"fits"``, every
+            distribution family's fit of the cycle and the deal size; ``"reps"``, each rep's win
+            rate, raw and shrunk).
     """
 
     scenario: Scenario
@@ -48,6 +55,7 @@ class Calibration:
     mapping: dict[str, str]
     window: tuple[Any, Any]
     fields: dict[str, float] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def estimate(self, parameter: str) -> pd.Series:
         """The report row of one parameter (by ``parameter`` or ``field`` name)."""
@@ -61,15 +69,21 @@ class Calibration:
         return f"Calibration({len(self.report)} estimates; scenario fields set: {mapped or 'none'}; {len(self.notes)} notes)"
 
 
-def build_calibration(base: Scenario, leads: LeadTable, sections: Iterable[Findings]) -> Calibration:
-    """The Calibration of ``base`` from the estimators' findings, in order."""
+def build_calibration(
+    base: Scenario, leads: LeadTable | DealTable, sections: Iterable[Findings], optional: Iterable[str] | None = None
+) -> Calibration:
+    """The Calibration of ``base`` from the estimators' findings, in order; a note for each of the
+    ``optional`` columns (default: a lead table's) the mapping did not find."""
     notes = list(leads.notes)
     estimates: list[Estimate] = []
     mapped: dict[str, float] = {}
+    tables: dict[str, pd.DataFrame] = {}
     for found in sections:
         estimates.extend(found.estimates)
         mapped.update(found.fields)
         notes.extend(found.notes)
+        for name, frame in found.tables.items():
+            tables[name] = pd.concat([tables[name], frame], ignore_index=True) if name in tables else frame
     scenario = base
     for name, value in mapped.items():
         try:
@@ -81,8 +95,10 @@ def build_calibration(base: Scenario, leads: LeadTable, sections: Iterable[Findi
     unused = [c for c in columns if c not in used]
     for c in unused:
         notes.append(f"column {c!r} was not used (not in the mapping).")
-    for canon in CANONICAL_COLUMNS:
-        if canon not in leads.by_canon and canon not in REQUIRED_COLUMNS and canon not in ("lead_id", "mql", "qualified", "stage"):
+    if optional is None:
+        optional = [c for c in CANONICAL_COLUMNS if c not in REQUIRED_COLUMNS and c not in ("lead_id", "mql", "qualified", "stage")]
+    for canon in optional:
+        if canon not in leads.by_canon:
             notes.append(f"no {canon} column under {leads.mapping_name}.")
     applied = {k: v for k, v in mapped.items() if _get_field(scenario, k) == float(v)}
     return Calibration(
@@ -93,6 +109,7 @@ def build_calibration(base: Scenario, leads: LeadTable, sections: Iterable[Findi
         mapping={k: v for k, v in leads.resolved.items() if k in columns},
         window=leads.window,
         fields=applied,
+        tables=tables,
     )
 
 

@@ -9,7 +9,9 @@ A time column is read as one of three kinds:
   the formats pandas guesses from the column's cells and a few common ones (``01/31/2024 09:30
   PM``, ``31.01.2024`` ...) that reads every cell. A day/month order is never guessed: if two
   formats read every cell but disagree (``05/03/2024``: 5 March or May 3), the column is refused
-  and ``date_format`` must say which. If no format reads every cell, the column mixes formats or
+  and ``dayfirst`` (True: day first, False: month first) or ``date_format`` must say which
+  (``dayfirst`` only settles an order the cells leave open: one cell such as ``13/03/2024``
+  settles it for the whole column, as in pandas). If no format reads every cell, the column mixes formats or
   has a bad cell, and the first row the format most cells follow cannot read is named. A column
   no format fits at all is read cell by cell by pandas (dateutil), refused if reading day-first
   would change any date;
@@ -58,8 +60,13 @@ class Times:
     zoned: bool | None  # dates/times: a zone on every time (True) or on none (False)
 
 
-def parse_times(raw: pd.Series, crm: str, label: str, date_format: str | None, problems: list[Problem]) -> Times:
-    """A time column read as day numbers or dates/times (see the module); bad cells go to ``problems``."""
+def parse_times(
+    raw: pd.Series, crm: str, label: str, date_format: str | None, problems: list[Problem], dayfirst: bool | None = None
+) -> Times:
+    """A time column read as day numbers or dates/times (see the module); bad cells go to ``problems``.
+
+    ``dayfirst`` settles a day/month order the cells leave open (True: 05/03 is 5 March; False:
+    May 3); ``None`` refuses such a column."""
     missing = missing_cells(raw)
     if missing.all():
         return Times(pd.Series(np.nan, index=raw.index), "empty", None)
@@ -74,7 +81,7 @@ def parse_times(raw: pd.Series, crm: str, label: str, date_format: str | None, p
         numbers = pd.to_numeric(text, errors="coerce")
         if numbers[~missing].notna().all():
             return Times(numbers.astype(float), "days", None)
-        chosen = _find_format(raw, text, ~missing, crm, label, problems)
+        chosen = _find_format(raw, text, ~missing, crm, label, problems, dayfirst)
     else:
         chosen = _given_format(raw, text, ~missing, crm, label, date_format, problems)
     if chosen is None:
@@ -129,15 +136,17 @@ def _given_format(
 
 
 def _find_format(
-    raw: pd.Series, text: pd.Series, present: np.ndarray, crm: str, label: str, problems: list[Problem]
+    raw: pd.Series, text: pd.Series, present: np.ndarray, crm: str, label: str, problems: list[Problem], dayfirst: bool | None = None
 ) -> tuple[str | None, pd.Series] | None:
     """One format for the whole column, never a guessed day/month order (see the module)."""
     candidates = _candidate_formats(text[present])
     readings = {fmt: r for fmt in candidates if (r := _read(text, fmt)) is not None}
     if not readings or (len(candidates) == 1 and all(r.isna().to_numpy()[present].all() for r in readings.values())):
-        return _cell_by_cell(raw, text, present, crm, label, problems)
+        return _cell_by_cell(raw, text, present, crm, label, problems, dayfirst)
     failures = {fmt: int((r.isna().to_numpy() & present).sum()) for fmt, r in readings.items()}
     complete = [fmt for fmt, n in failures.items() if n == 0]
+    if dayfirst is not None:  # the caller settled the order: formats of the other order are out
+        complete = [fmt for fmt in complete if _day_first(fmt) in (None, dayfirst)] or complete
     if complete:
         first = complete[0]
         for other in complete[1:]:
@@ -177,6 +186,12 @@ def _candidate_formats(cells: pd.Series) -> list[str]:
     return formats
 
 
+def _day_first(fmt: str) -> bool | None:
+    """Whether ``fmt`` puts the day before the month (None: it has not both, e.g. ISO 8601)."""
+    day, month = fmt.find("%d"), fmt.find("%m")
+    return None if day < 0 or month < 0 else day < month
+
+
 def _fits(cell: str, fmt: str) -> bool:
     try:
         datetime.strptime(cell.strip(), fmt)
@@ -193,7 +208,7 @@ def _year_day_month(fmt: str) -> bool:
 
 
 def _cell_by_cell(
-    raw: pd.Series, text: pd.Series, present: np.ndarray, crm: str, label: str, problems: list[Problem]
+    raw: pd.Series, text: pd.Series, present: np.ndarray, crm: str, label: str, problems: list[Problem], dayfirst: bool | None = None
 ) -> tuple[str | None, pd.Series] | None:
     """No format fits any cell: pandas reads each cell (dateutil), unless day-first changes one."""
     month_first = _read(text, None)
@@ -204,6 +219,8 @@ def _cell_by_cell(
     day_first = _read(text, None, dayfirst=True)
     if day_first is None:
         day_first = month_first
+    if dayfirst is not None:
+        return None, day_first if dayfirst else month_first
     differ = (month_first != day_first).to_numpy() & present
     if differ.any():
         problems.append(_ambiguous(raw, differ, crm, label, ("month first", month_first), ("day first", day_first)))
@@ -219,8 +236,8 @@ def _ambiguous(raw: pd.Series, differ: np.ndarray, crm: str, label: str, a: tupl
         f"column {crm!r}",
         raw.iloc[i],
         f"dates whose day/month order is clear: every cell reads as {fa!r} and as {fb!r}, and they disagree "
-        f"({row_name(i, label)} is {ra.iloc[i]:%Y-%m-%d} or {rb.iloc[i]:%Y-%m-%d}); pass date_format= the format "
-        "of the column (e.g. date_format='%d/%m/%Y' for day first)",
+        f"({row_name(i, label)} is {ra.iloc[i]:%Y-%m-%d} or {rb.iloc[i]:%Y-%m-%d}); pass dayfirst=True or False, "
+        "or date_format= the format of the column (e.g. date_format='%d/%m/%Y' for day first)",
     )
 
 

@@ -75,12 +75,14 @@ def interrupted(args: argparse.Namespace, err: KeyboardInterrupt, before: Collec
             signal.signal(number, signal.SIG_IGN)
     stop_workers(before)
     terminated = isinstance(err, Terminated)
-    print(f"orgsim: {_what_happened(args, 'SIGTERM' if terminated else 'SIGINT')}", file=sys.stderr, flush=True)
+    finished = getattr(err, "finished_tasks", None)  # (done, total), set by the runner
+    print(f"orgsim: {_what_happened(args, 'SIGTERM' if terminated else 'SIGINT', finished)}", file=sys.stderr, flush=True)
     return 143 if terminated else 130
 
 
-def _what_happened(args: argparse.Namespace, name: str) -> str:
-    """One line: the signal, the stage the command was in, what is kept and how to go on."""
+def _what_happened(args: argparse.Namespace, name: str, finished: tuple[int, int] | None = None) -> str:
+    """One line: the signal, the stage the command was in (with how many runs had finished), what
+    is kept and how to go on."""
     command = getattr(args, "command", None) or "compare"
     phase = getattr(args, "phase", None)
     writing = phase == "writing"
@@ -93,11 +95,12 @@ def _what_happened(args: argparse.Namespace, name: str) -> str:
     if writing:
         again = f"(its replications are in {store}: nothing is simulated again)" if store else "to simulate and write them again"
         return f"interrupted by {name} while writing the results; {out} is unchanged; run the same command again {again}"
+    count = f" ({finished[0]} of {finished[1]} runs had finished)" if finished else ""
     if store:
         kept = f"the replications that finished are saved in {store}"
-        return f"interrupted by {name} while simulating; {kept}: run the same command again to resume"
+        return f"interrupted by {name} while simulating{count}; {kept}: run the same command again to resume"
     return (
-        f"interrupted by {name} while simulating; nothing was written ({out} is unchanged); "
+        f"interrupted by {name} while simulating{count}; nothing was written ({out} is unchanged); "
         "add --store DIR to keep each replication as it finishes and resume by running the same command again"
     )
 

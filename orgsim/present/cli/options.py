@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from orgsim.config.checks import check_number, raise_problems
 from orgsim.config.errors import Problem, ValidationError
@@ -21,27 +22,68 @@ def invalid(option: str, value: object, allowed: str) -> ValidationError:
 
 
 def load_scenario(path: str | None) -> Scenario:
-    """The scenario in a TOML file, or the built-in default one."""
-    return Scenario() if path is None else Scenario.from_toml(path)
+    """The scenario in a TOML file (an embedded ``[structure]`` table set aside), or the built-in default one."""
+    from orgsim.present.cli.inputs import read_scenario_file
+
+    return read_scenario_file(path).scenario
 
 
-def structures_arg(names: Sequence[str] | None, files: Sequence[str] | None) -> dict[str, object]:
-    """Presets by name plus structures from TOML files, labelled by name (all presets if neither is given)."""
+def structures_arg(names: Sequence[str] | None, files: Sequence[str] | None, embedded: Any = None) -> dict[str, object]:
+    """Presets by name plus structures from TOML files and the scenario file's embedded
+    ``[structure]``, labelled by name (all presets if none of these is given)."""
     from orgsim.config import presets
-    from orgsim.config.structure import Structure
+    from orgsim.present.cli.inputs import read_structure_file
 
     known = presets.all()
     chosen: dict[str, object] = {}
-    for name in names or ([] if files else list(known)):
+    custom = [*(files or []), *([] if embedded is None else [embedded])]
+    for name in names or ([] if custom else list(known)):
         if name not in known:
             raise invalid("--structures", name, f"preset names: {', '.join(known)} (custom ones with --structure-file)")
         chosen[name] = known[name]
+    if embedded is not None:
+        if embedded.name in chosen:
+            raise invalid("[structure] name", embedded.name, "a name not already used by a compared structure")
+        chosen[embedded.name] = embedded
     for path in files or []:
-        structure = Structure.from_toml(path)
+        structure = read_structure_file(path)
         if structure.name in chosen:
             raise invalid("--structure-file", path, f"a structure whose name ({structure.name!r}) is not already used")
         chosen[structure.name] = structure
     return chosen
+
+
+def run_structure_arg(name: str | None, files: Sequence[str] | None, embedded: Any = None) -> tuple[str, Any]:
+    """The one structure of ``orgsim run`` and its label: ``--structure NAME``, ``--structure-file
+    FILE`` or the scenario file's embedded ``[structure]``, else none (the model's base behaviour)."""
+    from orgsim.config import presets
+    from orgsim.present.cli.inputs import read_structure_file
+
+    if name is not None and files:
+        raise invalid("--structure-file", files[0], "either --structure NAME or --structure-file FILE: orgsim run simulates one structure")
+    if files and len(files) > 1:
+        raise invalid("--structure-file", files, "one file: orgsim run simulates one structure (compare several with orgsim compare)")
+    if name is not None:
+        known = presets.all()
+        if name not in known:
+            raise invalid("--structure", name, f"one of {', '.join(known)} (a custom one with --structure-file)")
+        return name, known[name]
+    structure = read_structure_file(files[0]) if files else embedded
+    return ("no structure", None) if structure is None else (structure.name, structure)
+
+
+def baseline_arg(baseline: str | None, structures: dict[str, object]) -> tuple[str, str]:
+    """The ``--baseline`` structure and how it was chosen (" (the default)", or empty when named):
+    ``siloed`` when it is compared, otherwise the first structure."""
+    from orgsim.experiment.verdict import DEFAULT_BASELINE
+
+    if baseline is not None:
+        if baseline not in structures:
+            raise invalid("--baseline", baseline, f"one of the compared structures: {', '.join(structures)}")
+        return baseline, ""
+    if DEFAULT_BASELINE in structures:
+        return DEFAULT_BASELINE, " (the default; choose another with --baseline)"
+    return next(iter(structures)), f" (the first structure, as {DEFAULT_BASELINE} is not compared; choose with --baseline)"
 
 
 def executor_arg(workers: int | None) -> object:

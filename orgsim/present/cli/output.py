@@ -14,10 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-#: Figures written by ``orgsim compare``: file stem and the plot function's name.
-_FIGURES = ("dashboard", "bookings", "cumulative", "differences", "funnel", "effort_split", "stocks", "sla", "response_times")
-
-
 #: What a spreadsheet reads as the start of a formula (OWASP, CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -96,24 +92,25 @@ def pyplot() -> Any:
 
 def save_figure(figure: Any, path: Path) -> Path:
     """The figure as a 150 dpi PNG at ``path``, written atomically; the figure is closed."""
-    import io
-
     from orgsim.config.files import atomic_write_bytes
+    from orgsim.present.figures import png
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=150)
-    pyplot().close(figure)
-    atomic_write_bytes(path, buffer.getvalue())
+    pyplot()  # the Agg backend
+    atomic_write_bytes(path, png(figure, dpi=150))
     return path
+
+
+def pngs_in(paths: list[Path]) -> dict[str, bytes]:
+    """The PNG files among ``paths``, by stem (the figures :func:`write_results` wrote, for the report)."""
+    return {p.stem: p.read_bytes() for p in paths if p.suffix == ".png"}
 
 
 def write_results(experiment: object, out: Path, baseline: str | None) -> list[Path]:
     """Tidy results, the summary, paired differences, run metadata and figures into ``out``, each written atomically."""
     import json
 
-    from matplotlib.figure import Figure
-
     from orgsim.config.files import atomic_write_bytes
+    from orgsim.present.figures import draw, wanted
 
     pyplot()  # the Agg backend before anything is drawn
     ex: Any = experiment
@@ -128,28 +125,7 @@ def write_results(experiment: object, out: Path, baseline: str | None) -> list[P
     meta = {**ex.meta, "failed_replications": ex.n_failed, "seeds": ex.seeds.reset_index().to_dict("records")}
     atomic_write_bytes(out / "run.json", json.dumps(meta, indent=2, default=str).encode())
     written.append(out / "run.json")
-    for name in _FIGURES:
-        if name == "differences" and (baseline is None or len(structures) < 2):
-            continue
-        result = _draw(name, ex, baseline, structures)
-        figure = result if isinstance(result, Figure) else result.figure
-        written.append(save_figure(figure, out / "figures" / f"{name}.png"))
+    for name in wanted(baseline, structures):  # the figures of orgsim.present.figures.FIGURES
+        written.append(save_figure(draw(name, ex, baseline), out / "figures" / f"{name}.png"))
     return written
 
-
-def _draw(name: str, ex: Any, baseline: str | None, structures: list[str]) -> Any:
-    """Figure ``name`` of :data:`_FIGURES` (a Figure or an Axes): the dashboard and the differences
-    are taken from the baseline, the cumulative plot marks the crossover of the structure that
-    ends highest over it."""
-    from orgsim.present import plot
-
-    fn = getattr(plot, name)
-    if name == "dashboard":
-        return fn(ex, baseline=baseline)
-    if name == "differences":
-        return fn(ex, baseline)
-    if name == "cumulative" and baseline is not None and len(structures) > 1:
-        final = ex.totals("bookings_usd").mean()
-        best = max((s for s in structures if s != baseline), key=lambda s: final[s])
-        return fn(ex, best, baseline)
-    return fn(ex)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from orgsim.present.cli.calibrate import calibrate_arguments, cmd_calibrate
 from orgsim.present.cli.commands import cmd_compare, cmd_init, cmd_run, cmd_sweep, cmd_validate
 from orgsim.present.cli.sensitivity import cmd_sensitivity
 
@@ -14,25 +15,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="orgsim",
         description="Simulate how a B2B company's sales and marketing reporting structure drives revenue, profit and brand. "
-        "With no command, runs orgsim compare on the default scenario.",
+        "Start with: orgsim compare. Each command has its own --help, with examples.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = _command(sub, "run", cmd_run, "simulate one structure with one seed and print the totals")
     run.add_argument("scenario", nargs="?", help="scenario TOML file (default: the built-in default scenario)")
     run.add_argument("--structure", help="a preset: marketing_under_sales, sales_under_marketing, shared_leader, siloed")
+    run.add_argument("--structure-file", action="append", metavar="FILE", help="a custom structure in TOML, instead of --structure")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     run.add_argument("--horizon-days", type=float, default=None, help="days to simulate (default: the scenario's)")
     run.add_argument("--leads-csv", default=None, help="also write the per-lead log to this CSV file")
 
-    validate = _command(sub, "validate", cmd_validate, "check a scenario file and list every problem")
-    validate.add_argument("scenario", help="scenario TOML file")
+    validate = _command(sub, "validate", cmd_validate, "check a scenario or structure file and list every problem")
+    validate.add_argument("scenario", metavar="FILE", help="scenario or structure TOML file")
 
     compare = _command(
         sub, "compare", cmd_compare, "compare structures over replications (the default: all presets, default scenario, 3 years)"
     )
     _experiment_arguments(compare, default_replications=10, default_out="orgsim-results")
-    compare.add_argument("--baseline", default=None, help="structure the paired differences are taken from (default: the first)")
+    compare.add_argument(
+        "--baseline", default=None, help="structure the paired differences are taken from (default: siloed if compared, else the first)"
+    )
+    compare.add_argument(
+        "--report", action="store_true", help="also write report.html: verdict, tables, every figure, inputs; one file to share or print"
+    )
 
     sweep = _command(sub, "sweep", cmd_sweep, "compare structures over a parameter grid or Latin hypercube sample")
     _experiment_arguments(sweep, default_replications=5, default_out="orgsim-sweep")
@@ -46,10 +53,29 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
 
+    calibrate_arguments(
+        _command(sub, "calibrate", cmd_calibrate, "calibrate a scenario from an opportunity export and back-test it")
+    )
+
     init = _command(sub, "init", cmd_init, "write an annotated example scenario into a folder")
     init.add_argument("directory", help="folder to write scenario.toml into (created if needed)")
     init.add_argument("--force", action="store_true", help="overwrite an existing scenario.toml")
     return parser
+
+
+def short_help(parser: argparse.ArgumentParser) -> str:
+    """What bare ``orgsim`` prints: where to start, and the commands."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    commands = "\n".join(f"  {c.dest:<12} {c.help}" for c in sub._choices_actions)
+    return (
+        "orgsim: simulate how a B2B company's sales and marketing reporting structure drives revenue, profit and brand.\n\n"
+        "Start here (the four structures on the default scenario over three years, 10 replications each):\n"
+        "  orgsim compare\n"
+        "A quicker first look:\n"
+        "  orgsim compare --replications 3 --horizon-days 365\n\n"
+        f"Commands:\n{commands}\n\n"
+        "orgsim COMMAND --help shows a command's options and examples; orgsim --help the full usage."
+    )
 
 
 def _command(
@@ -71,7 +97,9 @@ def _experiment_arguments(parser: argparse.ArgumentParser, *, default_replicatio
     parser.add_argument(
         "--replications", type=int, default=default_replications, help=f"replications per structure (default {default_replications})"
     )
-    parser.add_argument("--horizon-days", type=float, default=1095.0, help="days to simulate (default 1095, three years)")
+    parser.add_argument(
+        "--horizon-days", type=float, default=None, help="days to simulate (default: the scenario file's horizon_days; 1095 built in)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="root seed; replication r uses SeedSequence(seed).spawn()[r] (default 0)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: every core; 1 = in this process)")
     parser.add_argument("--out", default=default_out, help=f"folder for results and figures (default {default_out})")

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from orgsim.present.cli.options import executor_arg, invalid, load_scenario, out_arg, parse_ranges, structures_arg
+from orgsim.present.cli.inputs import experiment_scenario
+from orgsim.present.cli.options import executor_arg, invalid, out_arg, parse_ranges, structures_arg
 from orgsim.present.cli.output import pyplot, save_figure, write_csv
 from orgsim.present.cli.outputset import check_output_folder, output_set
 
@@ -52,11 +53,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     Outputs are each structure's --metric (totals averaged over replications) and, for two or
     more structures, the paired difference first minus second (or --difference A B). Prints the
     indices and writes indices.csv, design.csv, outputs.csv and figures/*.png into --out.
-    Example: orgsim sensitivity --method morris --param sales.reps=5:20
-    --param deals.cycle_days_median=30:120 --structures shared_leader siloed --horizon-days 365
+    Examples:
+      orgsim sensitivity --method morris --param sales.reps=5:20 --param deals.cycle_days_median=30:120
+      orgsim sensitivity --method winners --param sales.reps=5:20 --structures shared_leader siloed
     """
-    scenario = load_scenario(args.scenario)
-    structures = structures_arg(args.structures, args.structure_file)
+    found = experiment_scenario(args)
+    scenario = found.scenario
+    structures = structures_arg(args.structures, args.structure_file, found.structure)
     out = out_arg(args.out)
     executor = executor_arg(args.workers)
     uncertain = _uncertain_arg(args)

@@ -56,9 +56,11 @@ def compare_table(experiment: Any, baseline: str | None = None) -> str:
         cells = [label]
         for structure in structures:
             row = summary.loc[(structure, key)]
-            cells.append(_cell(row["mean"], row["ci_high"] - row["mean"], fmt))
+            # the interval is clipped to the feasible range on one side at most: the other keeps the half-width
+            cells.append(_cell(row["mean"], max(row["ci_high"] - row["mean"], row["mean"] - row["ci_low"]), fmt))
         rows.append(cells)
-    lines = _aligned(rows)
+    lines = [f"mean ± half-width of its 95% confidence interval, over {experiment.replications} replications per structure:"]
+    lines += _aligned(rows)
     if baseline is not None and len(structures) > 1:
         lines += ["", f"paired differences from {baseline} (95% interval, common random numbers):"]
         lines += _differences_table(experiment, baseline, structures)
@@ -66,15 +68,16 @@ def compare_table(experiment: Any, baseline: str | None = None) -> str:
 
 
 def _differences_table(experiment: Any, baseline: str, structures: list[str]) -> list[str]:
-    """Each structure's paired difference from ``baseline``: mean [95% interval]."""
+    """Each structure's paired difference from ``baseline``: the mean, then the 95% interval's
+    two ends, each in a column of its own so that every column lines up."""
     metrics = [metric for metric, _ in _DIFFERENCE_COLUMNS]
     diff = experiment.differences(baseline, metrics)
-    rows = [["", *(label for _, label in _DIFFERENCE_COLUMNS)]]
+    rows = [["", *(head for _, label in _DIFFERENCE_COLUMNS for head in (label, "95% from", "to"))]]
     for structure in [s for s in structures if s != baseline]:
         cells = [structure]
         for metric in metrics:
             r = diff.loc[(structure, metric)]
-            cells.append(f"{r['mean']:+,.0f}  [{r['ci_low']:+,.0f}, {r['ci_high']:+,.0f}]")
+            cells += [f"{r['mean']:+,.0f}", f"{r['ci_low']:+,.0f}", f"{r['ci_high']:+,.0f}"]
         rows.append(cells)
     return _aligned(rows)
 
@@ -88,10 +91,21 @@ def _cell(mean: float, half: float, fmt: str) -> str:
 
 
 def _aligned(rows: list[list[str]]) -> list[str]:
-    """Rows of cells as lines: the first column left-aligned, the others right-aligned."""
+    """Rows of cells as lines: the first column left-aligned, the others right-aligned, with the
+    ``±`` of ``mean ± half`` cells one above the other."""
+    rows = [list(row) for row in rows]
+    for i in range(1, len(rows[0])):
+        parts = [row[i].partition(" ± ") for row in rows]
+        if any(sep for _, sep, _ in parts):
+            left = max(len(a) for a, sep, _ in parts if sep)
+            right = max(len(b) for _, sep, b in parts if sep)
+            for row, (a, sep, b) in zip(rows, parts, strict=True):
+                if sep:
+                    row[i] = f"{a:>{left}} ± {b:<{right}}"
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
-        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))) for row in rows
+        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+        for row in rows
     ]
 
 
