@@ -37,7 +37,7 @@ SIZE_CAPS: dict[str, tuple[float, float]] = {
     "horizon_days": (20.0, 120.0),
     "inbound.base_rate_per_day": (0.0, 15.0),
     "sales.reps": (0, 12),
-    "sales.outbound_leads_per_prospecting_hour": (0.0, 1.0),
+    "sales.outbound_attempts_per_hour": (0.0, 20.0),
     "market.campaign_rate_per_day_max": (0.0, 10.0),
     "market.brand_inbound_lift": (0.0, 2.0),
     "market.content_inbound_lift": (0.0, 2.0),
@@ -64,9 +64,13 @@ RATIOS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "mql_qualify_rate": (("mql_qualified",), ("mql_follow_ups",)),
     "mean_dispute_wait_days": (("dispute_wait_days",), ("disputes_resolved",)),
     "long_term_effort_share": (("effort_long_days",), ("effort_long_days", "effort_short_days")),
+    "prospecting_time_share": (("rep_hours_prospecting",), ("rep_hours_on_duty",)),
+    "response_within_1h_share": (("responses_within_1h",), ("follow_ups", "unfollowed")),
+    "response_1h_to_24h_share": (("responses_1h_to_24h",), ("follow_ups", "unfollowed")),
 }
 TOTAL_RATIOS = {**RATIOS, "win_rate": (("wins",), ("wins", "losses")), "unfollowed_mql_share": (("unfollowed",), ("mqls",))}
-NON_NEGATIVE_LEVELS = ("queue_length", "open_opportunities", "reps", "follow_up_reps", "disputes_waiting")
+NON_NEGATIVE_LEVELS = ("queue_length", "open_opportunities", "reps", "disputes_waiting")
+REP_ACTIVITIES = ("rep_hours_follow_up", "rep_hours_deals", "rep_hours_prospecting", "rep_hours_idle")
 
 
 # -- strategies ------------------------------------------------------------------------------------
@@ -124,6 +128,8 @@ def scenarios(draw: st.DrawFn, **fixed: Any) -> orgsim.Scenario:
     deals["discount_mean"], deals["discount_max"] = sorted((deals["discount_mean"], deals["discount_max"]))
     if data["inbound"]["base_rate_per_day"] > 0:
         data["sales"]["reps"] = max(1, data["sales"]["reps"])
+    sales = data["sales"]  # rep skills are a proper Beta: sd below sqrt(mean x (1 - mean))
+    sales["rep_skill_sd"] = min(sales["rep_skill_sd"], 0.99 * math.sqrt(sales["rep_skill"] * (1.0 - sales["rep_skill"])))
     for term in ("short", "long"):  # marketers need work of both terms
         kinds = [k for k in data["marketing"]["kinds"] if k["term"] == term]
         if all(k["weight"] == 0 for k in kinds):
@@ -194,6 +200,11 @@ def assert_nothing_negative(run: orgsim.RunResult) -> None:
         assert run.totals[f"{name}_end"] >= 0, name
     log = run.leads
     assert (log.value.dropna() >= 0).all(), "a deal value is negative"
+    # reps' time: the four activities account for every rep-hour on duty, in every period
+    total = sum(series[name] for name in REP_ACTIVITIES)
+    np.testing.assert_allclose(total, series["rep_hours_on_duty"], rtol=1e-9, atol=1e-6)
+    # every booking belongs to a rep
+    assert math.isclose(run.reps.bookings_usd.sum(), run.totals["bookings_usd"], rel_tol=1e-9, abs_tol=1e-6)
 
 
 def assert_bookings_are_the_sum_of_won_deals(run: orgsim.RunResult) -> None:
@@ -228,7 +239,11 @@ def assert_series_complete(run: orgsim.RunResult, scenario: orgsim.Scenario) -> 
         else:
             assert np.isfinite(values).all(), f"{column} has NaN or infinity"
     for name, value in run.totals.items():
-        if name in TOTAL_RATIOS:
+        if name == "share_of_reps_at_quota":  # NaN when no rep held a quota for a quarter or more
+            assert math.isnan(value) or 0.0 <= value <= 1.0, value
+            if horizon < 91:
+                assert math.isnan(value)
+        elif name in TOTAL_RATIOS:
             denominator = sum(run.totals[d] for d in TOTAL_RATIOS[name][1])
             assert math.isnan(value) == (denominator == 0), name
         else:

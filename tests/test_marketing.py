@@ -145,7 +145,7 @@ def test_the_marketers_pool_grants_and_preempts_exactly_as_simpy_does(preempted_
         **{
             "marketing.marketers": 40,
             "marketing.preempted_work": preempted_work,
-            "leadership.quota_usd_per_rep_per_year": 1e8,
+            "leadership.plan_prior_bookings_usd": 1e9,
             "leadership.pressure_rush_share": 1.0,
         }
     )

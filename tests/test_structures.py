@@ -340,8 +340,8 @@ def test_growth_stage_adds_channels_and_headcount() -> None:
 def test_hired_reps_prospect_too() -> None:
     """Prospecting hours follow the current headcount: hires add outbound leads, never remove them.
 
-    No structure, 5 hires a quarter on the default team of 10: the prospecting reps grow from
-    about 10 x prospecting_share to 25 x prospecting_share by the fourth quarter. Outbound counts
+    No structure, 5 hires a quarter on the default team of 10: the team grows from 10 to 25 by
+    the fourth quarter, and each rep prospects in their spare time. Outbound counts
     are Poisson, so the test asks the fourth quarter to exceed the first by four standard
     deviations of their difference (sqrt(q1 + q4)); the expected gain is about 2.5x.
     """

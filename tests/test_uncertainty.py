@@ -46,10 +46,10 @@ def test_low_must_be_below_high() -> None:
 
 
 def test_a_bound_outside_the_fields_allowed_range_is_refused_naming_the_range() -> None:
-    # prospecting_share is allowed in [0, 1): the open upper end is excluded
+    # sla_check_cut is allowed in [0, 1): the open upper end is excluded
     with pytest.raises(orgsim.ValidationError) as err:
-        Uncertainties({"sales.prospecting_share": (0.1, 1.0)})
-    assert err.value.fields == ["uncertain['sales.prospecting_share'].high"]
+        Uncertainties({"leadership.sla_check_cut": (0.1, 1.0)})
+    assert err.value.fields == ["uncertain['leadership.sla_check_cut'].high"]
     assert "in [0, 1)" in str(err.value)
 
 

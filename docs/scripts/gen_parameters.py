@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import inspect
+import math
 import sys
 import typing
 from pathlib import Path
@@ -40,6 +41,7 @@ from orgsim.config import (  # noqa: E402
 from orgsim.config.params import allowed_range, type_hints  # noqa: E402
 from orgsim.config.structure import Leader  # noqa: E402
 from orgsim.model.leadership import LeaderAllocation, unfollowed_share  # noqa: E402
+from orgsim.present.cli.annotated import source_legend  # noqa: E402
 
 PARAMETERS_MD = ROOT / "docs" / "parameters.md"
 MODEL_MD = ROOT / "docs" / "model.md"
@@ -51,7 +53,7 @@ _UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("_usd_per_year", "USD per year"),
     ("_usd_per_day", "USD per day"),
     ("_usd", "USD"),
-    ("_per_prospecting_hour", "leads per rep-hour"),
+    ("_per_hour", "per rep-hour"),
     ("_per_day", "per day"),
     ("_per_week", "per week"),
     ("_person_days", "person-days"),
@@ -241,9 +243,10 @@ def preset_derived_table() -> list[str]:
         values = {
             "long-term share of marketing effort chosen at time 0": fmt(round(share_now, 4)),
             "the same under full quota pressure (shortfall 1)": fmt(round(share_pressed, 4)),
-            "rep effectiveness (`sales.rep_skill` 0.8)": fmt(round(model.pipeline.rep_effectiveness, 4)),
-            "prospecting share of rep time": fmt(round(model.sales.prospecting_share, 4)),
-            f"reps on follow-up duty (of {scenario.sales.reps})": str(model.sales.desk.servers),
+            "coaching factor on every rep's skill": fmt(round(model.sales.coaching, 4)),
+            "mean rep effectiveness (skill x coaching)": fmt(round(model.counters.rep_effectiveness, 4)),
+            "factor on reps' queue-check intervals (SLA enforcement)": fmt(round(model.sales.desk.check_factor, 4)),
+            "factor on outbound attempts per prospecting hour": fmt(round(model.outbound_productivity, 4)),
             "mean discount before pressure": fmt(round(model.pipeline.discount_mean, 4)),
             "scoring-noise factor from agreed criteria": fmt(round(1.0 - model.leadflow.criteria_cut, 4)),
             "unfollowed MQL share at neutral trust, no disputes": fmt(round(neutral_ignore, 4)),
@@ -340,10 +343,15 @@ def render_parameters() -> str:
         "",
         "Every field of `orgsim.Scenario`, by its dotted name (the key in TOML, in `Scenario.replace(**{...})` and in sweeps), "
         "with its type, default, unit, allowed range, description and the source of the default. "
-        "Source grades follow `CALIBRATION.md`: **P** peer-reviewed, **H** HBR-type journal, **I** analyst or consultancy, "
-        '**V** vendor study, **D** library documentation, **A** our assumption; "seed NNN" is one of the five seed essays. '
         "Units are read off the field names. How each parameter acts is in [the model description](model.md); "
         "regenerate this file with `.venv/bin/python docs/scripts/gen_parameters.py`.",
+        "",
+        "## Sources and their grades",
+        "",
+        "The source of each default is graded by how firm it is; a grade in brackets, such as (V), grades the figure "
+        "before it. The file `orgsim init` writes opens with the same legend.",
+        "",
+        *source_legend(markdown=True),
         "",
     ]
     for section, section_rows in groups.items():
@@ -420,6 +428,14 @@ def render_outcomes() -> str:
             return " + ".join(f"`{d}`" for d in o.sum_of)
         return ""
 
+    def feasible(o: Any) -> str:
+        low, high = o.feasible
+        if low == -math.inf and high == math.inf:
+            return "any"
+        if high == math.inf:
+            return f"≥ {low:g}"
+        return f"[{low:g}, {high:g}]"
+
     out = [
         "# Outcomes",
         "",
@@ -429,13 +445,15 @@ def render_outcomes() -> str:
         "`orgsim/model/outcomes.py`. A **flow** is counted within each period and summed over the run;",
         "a **level** is read at the end of each period, and its total is its value at the end of the run",
         f"(`{END.format('<level>')}`); a **ratio** is computed from its parts, per period and over the run.",
-        "Look one up with `orgsim.model.outcomes.outcome(name)`.",
+        "Look one up with `orgsim.model.outcomes.outcome(name)`. Its **range** is where every",
+        "interval and band of it is kept (`Outcome.lower`, `Outcome.upper`): no run can report a",
+        "value outside it, so a 95% interval that would reach past it is clipped.",
         "",
-        "| outcome | kind | unit | in | what it measures | computed as |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| outcome | kind | unit | range | in | what it measures | computed as |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for o in outcomes():
-        out.append(f"| `{o.name}` | {o.kind} | {o.unit} | {o.where} | {o.description} | {parts(o)} |")
+        out.append(f"| `{o.name}` | {o.kind} | {o.unit} | {feasible(o)} | {o.where} | {o.description} | {parts(o)} |")
     out += ["", "## Families", "", "One outcome per project kind or market stock:", ""]
     out += ["| pattern | kind | unit | what it measures |", "| --- | --- | --- | --- |"]
     for family in FAMILIES:

@@ -226,6 +226,16 @@ def check_section(obj: Any, prefix: str) -> list[Problem]:
 # -- building from plain data ----------------------------------------------------------------
 _BAD = object()
 
+#: Parameters of earlier versions, with what replaced them (a file that still sets one is told why).
+REMOVED: dict[str, str] = {
+    "sales.prospecting_share": "reps prospect in whatever time follow-ups and deals leave (see the rep_hours_* outcomes)",
+    "sales.outbound_leads_per_prospecting_hour": "outbound is a funnel: sales.outbound_attempts_per_hour, "
+    "sales.outbound_conversation_rate, sales.outbound_meeting_rate",
+    "leadership.quota_usd_per_rep_per_year": "quotas come from a yearly plan: "
+    "leadership.plan_prior_bookings_usd and leadership.plan_growth",
+    "leadership.sla_priority": "SLA enforcement shortens reps' queue checks: leadership.sla_check_cut",
+}
+
 
 def build_kwargs(cls: type, data: Any, prefix: str, problems: list[Problem]) -> dict[str, Any]:
     """Turn a mapping into constructor kwargs for ``cls``, collecting structural problems."""
@@ -238,7 +248,10 @@ def build_kwargs(cls: type, data: Any, prefix: str, problems: list[Problem]) -> 
     for key, value in data.items():
         name = f"{prefix}{key}"
         if key not in fields_by_name:
-            problems.append(unknown_key(name, key, fields_by_name, known_label="known keys", value=value))
+            if name in REMOVED:
+                problems.append(Problem(name, value, f"no longer a parameter: {REMOVED[name]}"))
+            else:
+                problems.append(unknown_key(name, key, fields_by_name, known_label="known keys", value=value))
             continue
         built = _build_value(name, value, hints[key], fields_by_name[key].metadata, problems)
         if built is not _BAD:

@@ -123,8 +123,26 @@ def validate(scenario: Scenario) -> list[Problem]:
         problems.append(Problem("leads.nurture_max_days", leads.nurture_max_days, at_least))
     if sales.reps == 0 and scenario.inbound.base_rate_per_day > 0:
         problems.append(Problem("sales.reps", 0, "at least 1 while inbound.base_rate_per_day > 0 (nobody would follow up the leads)"))
+    problems.extend(_check_reps(sales))
     if deals.discount_mean > deals.discount_max:
         problems.append(Problem("deals.discount_mean", deals.discount_mean, f"must be <= deals.discount_max ({deals.discount_max:g})"))
+    return problems
+
+
+def _check_reps(sales: Any) -> list[Problem]:
+    """Rep skills must be a proper Beta; quota shares one per rep, adding up to the plan."""
+    problems = []
+    mean, sd = sales.rep_skill, sales.rep_skill_sd
+    if sd > 0 and sd * sd >= mean * (1.0 - mean):
+        limit = (mean * (1.0 - mean)) ** 0.5
+        problems.append(Problem("sales.rep_skill_sd", sd, f"must be < {limit:.3g} (sqrt(rep_skill x (1 - rep_skill))), or 0"))
+    shares = sales.quota_shares
+    if shares:
+        if len(shares) != sales.reps:
+            problems.append(Problem("sales.quota_shares", shares, f"one share per rep: {sales.reps} (sales.reps), got {len(shares)}"))
+        elif abs(math.fsum(shares) - 1.0) > 1e-9:
+            total = math.fsum(shares)
+            problems.append(Problem("sales.quota_shares", shares, f"shares of the plan must add up to 1 (they add up to {total:.6g})"))
     return problems
 
 

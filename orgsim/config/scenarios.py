@@ -26,7 +26,7 @@ def mmc(arrival_rate_per_day: float, reps: int, mean_handle_days: float, *, hori
         leads=Leads(score_noise_sd=0.0, mql_threshold=0.0, nurture_recycle_share=0.0),
         sales=Sales(
             reps=reps,
-            prospecting_share=0.0,
+            routing="pooled",
             follow_up_hours_mean=mean_handle_days * 24.0,
             follow_up_hours_cv=1.0,
             ignore_share=0.0,

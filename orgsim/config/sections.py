@@ -59,6 +59,13 @@ class Inbound(Section, prefix="inbound."):
         "inbound leads per calendar day with no brand or content (about 32 a day with the default stocks)",
         source="A: sized for a mid-market firm with 10 reps; inquiry volumes vary by orders of magnitude",
     )
+    working_hours_share: float = param(
+        0.60,
+        0.0,
+        1.0,
+        "share of inbound leads that arrive within the calendar's working hours (the rest spread over evenings, nights and weekends)",
+        source="V (prior): 62% of 2,000+ B2B form submissions fell in weekday 8-17, 12% on weekends (Nectafy); even spread = 24%",
+    )
 
 
 @dataclass(frozen=True)
@@ -131,15 +138,62 @@ class Sales(Section, prefix="sales."):
     """The sales team, its follow-up queue and the response-delay decay (MODEL.md 3.2, 3.5)."""
 
     reps: int = param(10, 0, 100_000, "sales reps (quota-carrying headcount)", source="A: mid-market team")
-    prospecting_share: float = param(
-        0.30,
+    rep_skill_sd: float = param(
+        0.10,
+        0.0,
+        0.45,
+        "spread (sd) of skill across reps; each rep's skill is drawn once, Beta with mean rep_skill (0 = identical reps)",
+        source="A; with the plan below gives the 57-60% of reps at quota (CSO Insights, I): calibrated to that pattern",
+    )
+    routing: str = param(
+        "territory",
+        doc="who gets a new MQL: the owner of its territory (any rep, at random), reps in turn, or a pooled queue any rep takes from",
+        choices=("territory", "round_robin", "pooled"),
+    )
+    queue_check_hours: float = param(
+        0.5,
+        0.0,
+        1e4,
+        "median working hours between a rep's looks at the follow-up queue (8 = one CRM pull a day); SLA enforcement shortens it",
+        lo_open=True,
+        source="HBR 2011 (H): leads pulled from the CRM once a day; calibrated with the spread to HBR's response shares",
+    )
+    queue_check_spread: float = param(
+        3.0,
+        0.0,
+        5.0,
+        "spread of queue-check intervals across reps (sd of their log; 0 = every rep checks as often)",
+        source="A; HBR 2011 (H): response habits differ widely; calibrated to HBR's response shares",
+    )
+    outbound_attempts_per_hour: float = param(
+        10.0,
+        0.0,
+        1e4,
+        "outbound attempts (calls, personal e-mails) per rep-hour of prospecting",
+        source="V (prior): about 45 cold calls a day per SDR (Bridge Group, as cited by vendors) in ~5 h, plus e-mails",
+    )
+    outbound_conversation_rate: float = param(
+        0.055,
         0.0,
         1.0,
-        "share of rep capacity spent prospecting (outbound) instead of following up MQLs",
-        hi_open=True,
-        source="A; HBR 2011: reps busy generating their own leads",
+        "share of outbound attempts that reach a live conversation with the prospect",
+        source="V (prior): 5.4% average connect (Gong Labs 2024); 9.9% connects, 58% of them conversations (Belkins 2026)",
     )
-    outbound_leads_per_prospecting_hour: float = param(0.25, 0.0, 1e4, "engaged outbound prospects per rep-hour of prospecting", source="A")
+    outbound_meeting_rate: float = param(
+        0.12,
+        0.0,
+        1.0,
+        "share of outbound conversations that book a meeting (an outbound lead)",
+        source="V (prior): 4.6% (Belkins 2026) to ~15%; SDR targets of 12-15 meetings a month",
+    )
+    quota_shares: tuple[float, ...] = param(
+        (),
+        doc="each starting rep's share of the yearly bookings plan, in rep order (empty: equal shares); one per rep, summing to 1",
+        source="A",
+        check=lambda v: (
+            None if isinstance(v, tuple) and all(isinstance(x, float) and 0.0 <= x <= 1.0 for x in v) else "a list of shares in [0, 1]"
+        ),
+    )
     follow_up_hours_mean: float = param(
         1.0,
         0.0,
@@ -188,9 +242,9 @@ class Sales(Section, prefix="sales."):
         0.80,
         0.0,
         1.0,
-        "rep skill, 1 = the 'perfect rep' of the quality definition",
+        "mean rep skill, 1 = the 'perfect rep' of the quality definition (reps differ by rep_skill_sd)",
         lo_open=True,
-        source="A; 57-60% of reps make quota (CSO Insights, I)",
+        source="A",
     )
 
 
@@ -204,6 +258,13 @@ class Deals(Section, prefix="deals."):
         3650.0,
         "days of base behaviour simulated before time 0 to fill the pipeline (0 = start with no open deals)",
         source="A: about the 90% quantile of the default cycle, so quarter 1 has a realistic pipeline",
+    )
+    rep_hours_per_opportunity: float = param(
+        6.0,
+        0.0,
+        1e4,
+        "rep-hours an open opportunity takes over its cycle (calls, demos, proposals), spread evenly over the cycle's working time",
+        source="A: four to six meetings with preparation; the rest of a rep's day prospects",
     )
     cycle_days_median: float = param(
         45.0,
@@ -229,7 +290,7 @@ class Deals(Section, prefix="deals."):
         4.0, 0.0, 50.0, "logit of win probability gained per unit of discount", source="A; Marn & Rosiello 1992: price is the costly lever"
     )
     win_logit_offset: float = param(
-        -1.1, -10.0, 10.0, "constant added to the win logit (market competitiveness)", source="A; SQL->won 20-30% (V)"
+        -1.4, -10.0, 10.0, "constant added to the win logit (market competitiveness)", source="calibrated to SQL->won 20-30% (V)"
     )
 
 
@@ -259,12 +320,19 @@ class Leadership(Section, prefix="leadership."):
         1.0, 0.0, 20.0, "how sharply marketing effort follows perceived value (shares ~ value^k)", source="A"
     )
     quarter_days: float = param(91.0, 7.0, 366.0, "length of a quota period", source="MODEL.md 2: quarters are 91 days")
-    quota_usd_per_rep_per_year: float = param(
-        850_000.0,
+    plan_prior_bookings_usd: float = param(
+        5_500_000.0,
         0.0,
-        1e10,
-        "annual bookings quota per rep",
-        source="A; set so the default team is near quota; 57-60% of reps make quota (CSO Insights, I)",
+        1e12,
+        "bookings in the year before the run: the base of the first year's plan (later years build on the year just booked)",
+        source="A: the default mid-market company's last year (its own data in a calibrated scenario)",
+    )
+    plan_growth: float = param(
+        0.15,
+        -0.9,
+        10.0,
+        "growth target of each yearly bookings plan over the year before; the plan is split into rep quotas",
+        source="A: a typical B2B software plan; 57-60% of reps make quota (CSO Insights, I) is an outcome, not an input",
     )
     pressure_check_days: tuple[float, ...] = param(
         (45.0, 75.0),
@@ -293,11 +361,16 @@ class Leadership(Section, prefix="leadership."):
         0.5,
         0.0,
         2.0,
-        "change in prospecting share per unit of sales understanding above 0.5",
+        "change in outbound attempts per prospecting hour per unit of sales understanding above 0.5 (coached prospecting)",
         source="A; seed 001: pro-inbound vs pro-outbound",
     )
-    sla_priority: float = param(
-        0.6, 0.0, 2.0, "fall in prospecting share per unit of SLA enforcement above 0.5 (reps put on MQLs)", source="A; seed 000"
+    sla_check_cut: float = param(
+        0.8,
+        0.0,
+        1.0,
+        "share of reps' queue-check interval cut at full SLA enforcement (follow-up put before prospecting)",
+        hi_open=True,
+        source="A; seed 000: 'follow up on all leads within 24hrs'; HBR 2011 (H): slow response comes from infrequent CRM pulls",
     )
     sla_ignore_cut: float = param(
         0.8,

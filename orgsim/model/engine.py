@@ -32,19 +32,20 @@ from orgsim.model.leadership import (
     Escalation,
     FollowUpDiscipline,
     LeaderAllocation,
+    coaching,
     mean_discount,
-    prospecting_share,
-    rep_effectiveness,
+    outbound_productivity,
+    queue_check_factor,
     stock_impacts,
 )
 from orgsim.model.leadflow import LeadFlow
 from orgsim.model.market import MarketStocks, StockEffects
 from orgsim.model.marketing import FixedShares, MarketingTeam, steady_state_levels
 from orgsim.model.pipeline import OpenDeal, Pipeline
-from orgsim.model.quota import Quarters
+from orgsim.model.quota import Quarters, SalesPlan
 from orgsim.model.recorder import Counters, LeadLog, Recorder
 from orgsim.model.sales import SalesTeam
-from orgsim.model.streams import Seed, Streams
+from orgsim.model.streams import Seed, Streams, named_generator
 
 
 class Model:
@@ -120,17 +121,33 @@ class Model:
         self.crm = CrmLearning(params, self.counters, leader.crm_discipline) if leader is not None and mech.crm_learning else None
 
     def _build_sales(self, keep_pipeline: bool) -> None:
-        """The pipeline and the sales team, with the leader's effects on them."""
+        """The sales team and the pipeline, with the leader's effects on them."""
         scenario, leader, mech = self.scenario, self.leader, self.scenario.mechanisms
         sales, deals, params = scenario.sales, scenario.deals, scenario.leadership
-        share = sales.prospecting_share if mech.outbound_prospecting else 0.0
-        effectiveness, discount = sales.rep_skill, deals.discount_mean
+        coach, check, discount = 1.0, 1.0, deals.discount_mean
+        self.outbound_productivity = 1.0
         if leader is not None:
-            share = prospecting_share(share, leader, params, support=mech.sales_effectiveness, sla_priority=mech.follow_up_discipline)
             if mech.sales_effectiveness:
-                effectiveness = rep_effectiveness(sales.rep_skill, leader, params)
+                coach = coaching(leader, params)
+                self.outbound_productivity = outbound_productivity(leader, params)
+            if mech.follow_up_discipline:
+                check = queue_check_factor(leader, params)
             if mech.discount_authority:
                 discount = min(mean_discount(deals.discount_mean, leader, params), deals.discount_max)
+        self.sales = SalesTeam(
+            self.env,
+            self.counters,
+            self.log,
+            sales,
+            self.calendar,
+            # the same people in the warm-up and in the run, whatever the structure: no prefix
+            reps_rng=named_generator(self.streams.seed, "reps"),
+            routing_rng=self.streams["routing"],
+            coaching=coach,
+            check_factor=check,
+            prospecting=mech.outbound_prospecting,
+            response_decay=mech.response_decay,
+        )
         self.pipeline = Pipeline(
             self.env,
             self.counters,
@@ -138,21 +155,13 @@ class Model:
             deals,
             scenario.market,
             readiness_mean=scenario.leads.readiness_mean,
-            rep_effectiveness=effectiveness,
             discount_mean=discount,
             channel_discount_sd=scenario.growth.channel_discount_sd,
+            duty_hours_per_day=self.calendar.duty_hours_per_day,
+            deal_work=self.sales.add_deal_work,
             keep_open=keep_pipeline,
         )
-        self.sales = SalesTeam(
-            self.env,
-            self.counters,
-            self.log,
-            sales,
-            self.calendar,
-            prospecting_share=share,
-            response_decay=mech.response_decay,
-            open_opportunity=self.pipeline.open,
-        )
+        self.sales.open_opportunity = self.pipeline.open
 
     def _build_leadflow(self) -> None:
         """Lead generation and scoring; agreed scoring criteria cut the scoring noise."""
@@ -168,6 +177,7 @@ class Model:
             horizon_days=self.horizon_days,
             criteria_cut=self.scenario.leadership.agreed_criteria_noise_cut if agreed else 0.0,
             prospecting_hours=self.sales.prospecting_hours,
+            attempts_per_hour=self.scenario.sales.outbound_attempts_per_hour * self.outbound_productivity,
             submit=self.sales.desk.submit,
             touch_outbound=self.sales.touch_outbound,
         )
@@ -179,21 +189,22 @@ class Model:
             self.env,
             self.counters,
             scenario.costs,
-            reps=self.sales.reps,
+            reps=self.sales.headcount,
             marketers=scenario.marketing.marketers,
             leadership_usd_per_year=(
                 leadership_cost_per_year(self.structure, scenario.costs.head_cost_usd_per_year) if mech.leader_costs else 0.0
             ),
         )
+        self.plan = SalesPlan(self.counters, scenario.leadership, scenario.sales.quota_shares, lambda: self.sales.reps)
         self.quarters = Quarters(
             self.env,
             self.counters,
             scenario.leadership,
+            self.plan,
             horizon_days=self.horizon_days,
             hires_per_quarter=scenario.growth.rep_hires_per_quarter if mech.growth_stage else 0,
             quota_sensitivity=leader.quota_sensitivity if (leader is not None and mech.quota_pressure) else None,
             marketers=scenario.marketing.marketers,
-            reps=lambda: self.sales.reps,
             hire=self._hire,
             rush=self.marketing.rush,
             discount=self.pipeline.set_pressure_discount,
@@ -213,8 +224,8 @@ class Model:
     def _hire(self, reps: int) -> None:
         """New reps: costs accrue at the old rate up to now, then run at the new one."""
         self.costs.accrue()
-        self.sales.hire(reps)
-        self.costs.set_reps(self.sales.reps)
+        self.plan.hired(self.sales.hire(reps), self.env.now)
+        self.costs.set_reps(self.sales.headcount)
 
     # -- the day step ----------------------------------------------------------------------
     def _days(self) -> Generator[simpy.Event, Any, None]:
@@ -243,7 +254,9 @@ class Model:
 
     def carry_in(self, pipeline: list[OpenDeal], warm_days: float) -> None:
         """Open deals from before time 0 (see :meth:`Pipeline.carry_in`)."""
-        self.pipeline.carry_in(pipeline, warm_days)
+        reps = self.sales.reps
+        # a warm-up deal of a rep the run does not have at time 0 (a growth-stage hire) goes to reps in turn
+        self.pipeline.carry_in(pipeline, warm_days, lambda rep_id: reps[rep_id % len(reps)])
 
     # -- running ---------------------------------------------------------------------------
     def advance(self) -> None:
@@ -260,10 +273,12 @@ class Model:
         env.run(until=self.horizon_days)
         self.recorder.snapshot()
 
-    def run(self) -> tuple[Any, dict[str, float], Any]:
-        """Run to the horizon; return (series, totals, leads or None)."""
+    def run(self) -> tuple[Any, dict[str, float], Any, Any]:
+        """Run to the horizon; return (series, totals, leads or None, reps)."""
         self.advance()
+        self.plan.close(self.horizon_days)
         series = self.recorder.series(self.scenario.costs.gross_margin)
-        totals = self.recorder.totals(series, len(self.sales.desk.queue))
+        totals = self.recorder.totals(series, self.sales.desk.waiting())
+        totals["share_of_reps_at_quota"] = self.plan.share_at_quota()
         leads = self.log.to_frame() if self.log is not None else None
-        return series, totals, leads
+        return series, totals, leads, self.sales.reps_frame()

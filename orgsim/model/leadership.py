@@ -8,8 +8,8 @@ from :class:`~orgsim.config.Leadership`; each is switched by one flag of
   stock it adds, discounted over the leader's horizon, times the stock's marginal effect on
   bookings as the leader perceives it (indirect, long-term effects scaled by marketing
   understanding). A short horizon gives long-term work little weight with no special case.
-* :func:`rep_effectiveness`, :func:`prospecting_share`, :func:`unfollowed_share`,
-  :func:`mean_discount`: the instantaneous effects.
+* :func:`coaching`, :func:`outbound_productivity`, :func:`queue_check_factor`,
+  :func:`unfollowed_share`, :func:`mean_discount`: the instantaneous effects.
 * :class:`Trust`: sales' trust in marketing leads, learnt from the qualification rate of the
   MQLs reps follow up; :class:`FollowUpDiscipline` turns it into the unfollowed share each day.
 * :class:`CrmLearning`: what marketing learns from the outcomes sales logs.
@@ -43,21 +43,26 @@ def _centred(value: float) -> float:
     return value - 0.5
 
 
+def coaching(leader: Leader, params: Leadership) -> float:
+    """The leader's coaching, a factor on every rep's skill: ``1 - w * (1 - sales_understanding)``."""
+    return 1.0 - params.coaching_weight * (1.0 - leader.sales_understanding)
+
+
 def rep_effectiveness(rep_skill: float, leader: Leader, params: Leadership) -> float:
-    """Rep skill times the leader's coaching: ``skill * (1 - w * (1 - sales_understanding))``."""
-    return rep_skill * (1.0 - params.coaching_weight * (1.0 - leader.sales_understanding))
+    """Rep skill times the leader's coaching (:func:`coaching`)."""
+    return rep_skill * coaching(leader, params)
 
 
-def prospecting_share(base: float, leader: Leader, params: Leadership, *, support: bool = True, sla_priority: bool = True) -> float:
-    """Share of rep time on outbound: raised by sales understanding (``support``, switched by
-    ``mechanisms.sales_effectiveness``), lowered by SLA enforcement (``sla_priority``, switched
-    by ``mechanisms.follow_up_discipline``); at most 0.95."""
-    share = base
-    if support:
-        share *= 1.0 + params.outbound_support * _centred(leader.sales_understanding)
-    if sla_priority:
-        share *= 1.0 - params.sla_priority * _centred(leader.sla_enforcement)
-    return min(max(share, 0.0), 0.95)
+def outbound_productivity(leader: Leader, params: Leadership) -> float:
+    """Outbound attempts per prospecting hour, as a factor: raised by the leader's sales
+    understanding (coached prospecting, seed 001), ``1 + w * (sales_understanding - 0.5)``."""
+    return max(0.0, 1.0 + params.outbound_support * _centred(leader.sales_understanding))
+
+
+def queue_check_factor(leader: Leader, params: Leadership) -> float:
+    """How much SLA enforcement shortens every rep's queue-check interval:
+    ``1 - cut * sla_enforcement`` (follow-up put before prospecting; seed 000, HBR 2011)."""
+    return 1.0 - params.sla_check_cut * leader.sla_enforcement
 
 
 def unfollowed_share(base: float, trust: float, waiting_disputes: int, leader: Leader | None, params: Leadership) -> float:

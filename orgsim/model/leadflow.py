@@ -3,14 +3,18 @@
 :class:`LeadFlow` is the mechanism; :class:`LeadSource` draws its leads. Arrivals are drawn
 one day at a time, in batches from the named streams:
 
-* **Inbound** is a non-homogeneous Poisson process with a rate that is constant within a day.
+* **Inbound** is a non-homogeneous Poisson process whose rate changes from day to day
+  (the stocks) and, within the week, follows the working-hours profile
+  (:class:`~orgsim.model.arrivals.ArrivalProfile`: ``inbound.working_hours_share`` of the leads
+  arrive in working hours).
   Candidates are drawn from a homogeneous process at the rate's upper bound and thinned with
   a uniform per candidate. Every candidate carries its own quality, readiness, score noise and
   downstream uniforms whether or not it is accepted, so two runs that differ only in the rate
   (for example through brand) share the same candidates: the run with the higher rate sees a
   superset of the other's leads, each with the same luck (common random numbers).
-* **Outbound** leads are sourced by reps in their prospecting time on working days, with lower
-  mean quality; a rep touches them at once, so they suffer no response-delay decay.
+* **Outbound** leads are meetings booked by reps in their prospecting time: attempts at
+  ``sales.outbound_attempts_per_hour``, thinned to conversations and meetings; a meeting is held
+  on the next working day by the rep who booked it, so it suffers no response-delay decay.
 * **Channel** and **campaign** leads are inbound candidates in their own rate bands.
 
 Marketing scores each lead (``score = q + noise``); an MQL goes to sales, unless sales ignores
@@ -28,6 +32,7 @@ import numpy as np
 from simpy.events import Timeout
 
 from orgsim.config import Scenario
+from orgsim.model.arrivals import ArrivalProfile
 from orgsim.model.outcomes import CAMPAIGN, CHANNEL, INBOUND, OUTBOUND, SOURCE_FLOWS
 from orgsim.model.recorder import NURTURE, OPEN, UNFOLLOWED
 
@@ -44,7 +49,9 @@ class Lead:
 
     __slots__ = (
         "arrived_at",
+        "deal_demand",
         "follow_up_days",
+        "owner",
         "quality",
         "queued_at",
         "readiness",
@@ -174,8 +181,9 @@ def beta_params(mean: float, concentration: float) -> tuple[float, float]:
 class LeadSource:
     """Draws each day's inbound and outbound leads from the named streams."""
 
-    def __init__(self, scenario: Scenario, streams: Streams):
+    def __init__(self, scenario: Scenario, streams: Streams, calendar: WorkCalendar | None = None):
         self.scenario = scenario
+        self.profile = ArrivalProfile(calendar, scenario.inbound.working_hours_share) if calendar is not None else None
         leads = scenario.leads
         self.inbound_beta = beta_params(leads.inbound_quality_mean, leads.inbound_quality_concentration)
         self.outbound_beta = beta_params(leads.outbound_quality_mean, leads.outbound_quality_concentration)
@@ -198,6 +206,7 @@ class LeadSource:
         self.outbound_quality = streams["outbound_quality"]
         self.outbound_readiness = streams["outbound_readiness"]
         self._code_arrays: dict[tuple[int, ...], np.ndarray] = {}
+        self.funnel = (0, 0)  # the last outbound day's attempts and conversations
 
     def _attributes(self, v: np.ndarray, rng: np.random.Generator | None) -> None:
         """Downstream draws per candidate, into the rows of ``v``. Outbound leads draw them from their own stream.
@@ -239,11 +248,15 @@ class LeadSource:
         ``rate_bound``, the upper bound used for thinning (constant over a run, so that the
         candidates do not depend on the rates).
         """
-        n = int(self.arrivals.poisson(rate_bound)) if rate_bound > 0 else 0
+        profile = self.profile
+        mass = profile.mass(int(day)) if profile is not None else 1.0
+        n = int(self.arrivals.poisson(rate_bound * mass)) if rate_bound > 0 else 0
         v = np.empty((len(ROWS), n))
         times = v[TIME]
         self.arrivals.random(out=times)
         times.sort()
+        if profile is not None:
+            profile.place(int(day), times)
         times += day
         u_accept = self.arrivals.random(n)
         u_accept *= rate_bound
@@ -262,11 +275,18 @@ class LeadSource:
         self._attributes(v, None)
         return DayBatch(source, v).select(index < len(rates))
 
-    def outbound_day(self, day: float, start: float, end: float, prospecting_rep_hours: float) -> DayBatch:
-        """Outbound leads sourced in the working window ``[start, end)`` of ``day``."""
-        rate = prospecting_rep_hours * self.scenario.sales.outbound_leads_per_prospecting_hour
+    def outbound_day(self, day: float, start: float, end: float, prospecting_rep_hours: float, attempts_per_hour: float) -> DayBatch:
+        """Outbound meetings held in the working window ``[start, end)`` of ``day``, booked in
+        ``prospecting_rep_hours``: attempts (Poisson), conversations and meetings (binomial
+        thinning, so the meetings are Poisson too). Returns the meetings; the funnel's counts
+        are in :attr:`funnel`."""
+        sales = self.scenario.sales
         rng = self.outbound_arrivals
-        n = int(rng.poisson(rate)) if rate > 0 else 0
+        rate = prospecting_rep_hours * attempts_per_hour
+        attempts = int(rng.poisson(rate)) if rate > 0 else 0
+        conversations = int(rng.binomial(attempts, sales.outbound_conversation_rate)) if attempts else 0
+        n = int(rng.binomial(conversations, sales.outbound_meeting_rate)) if conversations else 0
+        self.funnel = (attempts, conversations)
         v = np.empty((len(ROWS), n))
         times = v[TIME]
         rng.random(out=times)
@@ -288,8 +308,8 @@ class LeadFlow:
     readiness and scoring noise; the share of MQLs sales ignores; the nurture recycling share),
     and :meth:`arrive` draws the day's leads and decides, for all of them at once, what happens
     at their arrival (:meth:`_release`). MQLs go to sales through ``submit`` (the follow-up
-    desk), outbound leads through ``touch_outbound`` (the rep who found them);
-    ``prospecting_hours`` is the reps' prospecting time today (``None``: nobody prospects).
+    desk), outbound meetings through ``touch_outbound`` (the rep who booked them);
+    ``prospecting_hours()`` is the reps' prospecting time since it was last asked.
     """
 
     def __init__(
@@ -303,7 +323,8 @@ class LeadFlow:
         *,
         horizon_days: float,
         criteria_cut: float,
-        prospecting_hours: Callable[[], float | None],
+        prospecting_hours: Callable[[], float],
+        attempts_per_hour: float,
         submit: Callable[[Lead], None],
         touch_outbound: Callable[[DayBatch, np.ndarray | None], None],
     ):
@@ -312,12 +333,13 @@ class LeadFlow:
         self.log = log
         self.calendar = calendar
         self.horizon_days = horizon_days
-        self.source = LeadSource(scenario, streams)
+        self.source = LeadSource(scenario, streams, calendar)
         self.lead_params = leads = scenario.leads
         self.market = market = scenario.market
         self.crm_params = scenario.leadership
         self.criteria_cut = criteria_cut  # agreed scoring criteria: the share of scoring noise cut
         self._prospecting_hours = prospecting_hours
+        self._attempts_per_hour = attempts_per_hour
         self._submit = submit
         self._touch_outbound = touch_outbound
         self._recycling_on = scenario.mechanisms.nurture_recycling
@@ -363,9 +385,16 @@ class LeadFlow:
         inbound = self.source.inbound_day(float(day), self._rates, self.rate_bound)
         outbound = None
         if calendar.is_workday(day):
+            # Meetings held today were booked in the prospecting time since the last working day.
             hours = self._prospecting_hours()
-            if hours is not None:
-                outbound = self.source.outbound_day(float(day), day + calendar.start_fraction, day + calendar.end_fraction, hours)
+            if hours > 0:
+                source = self.source
+                outbound = source.outbound_day(
+                    float(day), day + calendar.start_fraction, day + calendar.end_fraction, hours, self._attempts_per_hour
+                )
+                c = self.counters
+                c.outbound_attempts += source.funnel[0]
+                c.outbound_conversations += source.funnel[1]
         self._release(inbound, outbound)
 
     def _release(self, inbound: DayBatch, outbound: DayBatch | None) -> None:

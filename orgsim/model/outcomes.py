@@ -22,6 +22,7 @@ value of every recorded level (``<level>_end``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -52,24 +53,36 @@ class Outcome:
     denominator: tuple[str, ...] = ()  # ratios only: the sum of these names
     where: Where = "both"  # a level's total is its ``<name>_end``, so levels are "series"
     sum_of: tuple[str, ...] = ()  # a derived flow: the sum of these flows
+    #: The feasible range: no run can report less than ``lower`` or more than ``upper`` (None:
+    #: no bound). Every outcome counts or measures something, so ``lower`` is 0 unless declared
+    #: otherwise (profit can be negative); shares and indices in [0, 1] declare ``upper=1``.
+    lower: float | None = 0.0
+    upper: float | None = None
+
+    @property
+    def feasible(self) -> tuple[float, float]:
+        """``(lower, upper)`` with -inf/inf for a missing bound: where intervals and bands are clipped."""
+        return (-math.inf if self.lower is None else self.lower, math.inf if self.upper is None else self.upper)
 
 
 def _flow(name: str, unit: str, description: str, where: Where = "both") -> Outcome:
     return Outcome(name, "flow", unit, description, where=where)
 
 
-def _level(name: str, unit: str, description: str, where: Where = "series") -> Outcome:
-    return Outcome(name, "level", unit, description, where=where)
+def _level(name: str, unit: str, description: str, where: Where = "series", upper: float | None = None) -> Outcome:
+    return Outcome(name, "level", unit, description, where=where, upper=upper)
 
 
-def _ratio(name: str, numerator: str, denominator: tuple[str, ...], unit: str, description: str, where: Where = "both") -> Outcome:
-    return Outcome(name, "ratio", unit, description, numerator, denominator, where)
+def _ratio(
+    name: str, numerator: str, denominator: tuple[str, ...], unit: str, description: str, where: Where = "both", upper: float | None = None
+) -> Outcome:
+    return Outcome(name, "ratio", unit, description, numerator, denominator, where, upper=upper)
 
 
 _SOURCE_TEXT = {
     "inbound": "inbound leads that arrived (organic, at the brand- and content-lifted rate)",
     "campaign": "leads that arrived from campaigns (the campaign stock's rate)",
-    "outbound": "leads reps sourced in their prospecting time",
+    "outbound": "outbound meetings held: booked by reps in their prospecting time (the end of the outbound funnel)",
     "channel": "leads that arrived from channels and affiliates (growth stage)",
 }
 
@@ -107,6 +120,15 @@ _COUNTER_FLOWS: tuple[Outcome, ...] = (
     _flow("dispute_wait_days", "days", "days disputes waited for the integrator, summed over the disputes served"),
     _flow("rework_usd", "usd", "rework cost of waiting disputes (part of costs_usd)"),
     _flow("leader_costs_usd", "usd", "cost of the structure's roles (part of costs_usd)"),
+    _flow("rep_hours_on_duty", "hours", "rep-hours on duty (working hours x reps); the four rep_hours_* activities sum to it"),
+    _flow("rep_hours_follow_up", "hours", "rep-hours on duty spent following up MQLs"),
+    _flow("rep_hours_deals", "hours", "rep-hours on duty spent working open opportunities"),
+    _flow("rep_hours_prospecting", "hours", "rep-hours on duty spent prospecting (whatever follow-ups and deals leave)"),
+    _flow("rep_hours_idle", "hours", "rep-hours on duty with nothing to do (only when prospecting is off)"),
+    _flow("outbound_attempts", "count", "outbound attempts (calls, personal e-mails) made in prospecting time"),
+    _flow("outbound_conversations", "count", "outbound attempts that reached a live conversation"),
+    _flow("responses_within_1h", "leads", "MQLs first touched within 1 hour of the hand-off"),
+    _flow("responses_1h_to_24h", "leads", "MQLs first touched after 1 and within 24 hours of the hand-off"),
 )
 
 #: Marketing effort by term, recorded after the effort per kind (family ``effort_<kind>_days``).
@@ -120,13 +142,12 @@ _COUNTER_LEVELS: tuple[Outcome, ...] = (
     _level("queue_length", "leads", "MQLs waiting in the follow-up queue"),
     _level("open_opportunities", "count", "opportunities open (deals carried in from the warm start included)"),
     _level("reps", "reps", "sales reps employed"),
-    _level("follow_up_reps", "reps", "reps on follow-up duty (the rest prospect)"),
-    _level("trust", "index", "sales' trust in marketing's leads, in [0, 1]; 0.5 at the neutral qualification rate"),
-    _level("unfollowed_share", "share", "share of MQLs sales does not follow up, as of the last day"),
-    _level("rep_effectiveness", "index", "rep skill times the leader's coaching"),
-    _level("quota_pressure", "share", "shortfall of quarter-to-date bookings against the pro-rated quota at the last check"),
-    _level("discount_target", "share", "mean discount sales aims at (pressure included)"),
-    _level("crm_learning", "share", "what marketing has learnt from logged outcomes (saturation of the CRM log)"),
+    _level("trust", "index", "sales' trust in marketing's leads, in [0, 1]; 0.5 at the neutral qualification rate", upper=1.0),
+    _level("unfollowed_share", "share", "share of MQLs sales does not follow up, as of the last day", upper=1.0),
+    _level("rep_effectiveness", "index", "mean over reps of skill times the leader's coaching"),
+    _level("quota_pressure", "share", "shortfall of quarter-to-date bookings against the pro-rated quota at the last check", upper=1.0),
+    _level("discount_target", "share", "mean discount sales aims at (pressure included)", upper=1.0),
+    _level("crm_learning", "share", "what marketing has learnt from logged outcomes (saturation of the CRM log)", upper=1.0),
     _level("disputes_waiting", "count", "disputes waiting for the integrator"),
 )
 
@@ -146,6 +167,7 @@ _DERIVED: tuple[Outcome, ...] = (
         ("sla_met", "sla_missed"),
         "share",
         "share of MQLs followed up within the SLA (unfollowed MQLs miss it)",
+        upper=1.0,
     ),
     _ratio(
         "mean_response_hours",
@@ -154,8 +176,32 @@ _DERIVED: tuple[Outcome, ...] = (
         "hours",
         "mean hours from hand-off to first touch of the MQLs followed up",
     ),
-    _ratio("mean_discount", "discount_sum", ("wins",), "share", "mean discount of the deals won"),
-    _ratio("mql_qualify_rate", "mql_qualified", ("mql_follow_ups",), "share", "share of followed-up MQLs that qualified"),
+    _ratio("mean_discount", "discount_sum", ("wins",), "share", "mean discount of the deals won", upper=1.0),
+    _ratio(
+        "prospecting_time_share",
+        "rep_hours_prospecting",
+        ("rep_hours_on_duty",),
+        "share",
+        "share of reps' time on duty spent prospecting",
+        upper=1.0,
+    ),
+    _ratio(
+        "response_within_1h_share",
+        "responses_within_1h",
+        ("follow_ups", "unfollowed"),
+        "share",
+        "share of MQLs (followed up or never) first touched within 1 hour (HBR 2011: 37%)",
+        upper=1.0,
+    ),
+    _ratio(
+        "response_1h_to_24h_share",
+        "responses_1h_to_24h",
+        ("follow_ups", "unfollowed"),
+        "share",
+        "share of MQLs (followed up or never) first touched after 1 and within 24 hours (HBR 2011: 16%)",
+        upper=1.0,
+    ),
+    _ratio("mql_qualify_rate", "mql_qualified", ("mql_follow_ups",), "share", "share of followed-up MQLs that qualified", upper=1.0),
     _ratio(
         "mean_dispute_wait_days",
         "dispute_wait_days",
@@ -169,16 +215,24 @@ _DERIVED: tuple[Outcome, ...] = (
         ("effort_long_days", "effort_short_days"),
         "share",
         "share of marketing effort on long-term project kinds",
+        upper=1.0,
     ),
 )
 
-_PROFIT = _flow("profit_usd", "usd", "bookings x gross margin - costs")
+_PROFIT = Outcome("profit_usd", "flow", "usd", "bookings x gross margin - costs", lower=None)
 
 #: Totals only: overall ratios and the lead accounting of the leads created in the run
 #: (``leads_created = outcome_won + outcome_lost + outcome_unfollowed + outcome_nurture + outcome_open``).
 _TOTALS: tuple[Outcome, ...] = (
-    _ratio("unfollowed_mql_share", "unfollowed", ("mqls",), "share", "share of MQLs sales never followed up", "totals"),
-    _ratio("win_rate", "wins", ("wins", "losses"), "share", "share of closed opportunities won", "totals"),
+    _ratio("unfollowed_mql_share", "unfollowed", ("mqls",), "share", "share of MQLs sales never followed up", "totals", upper=1.0),
+    _ratio("win_rate", "wins", ("wins", "losses"), "share", "share of closed opportunities won", "totals", upper=1.0),
+    _level(
+        "share_of_reps_at_quota",
+        "share",
+        "share of rep plan years (pro-rated at the ends) in which the rep booked at least their quota (CSO Insights: 57-60%)",
+        "totals",
+        upper=1.0,
+    ),
     _flow("leads_created", "leads", "leads created in this run (deals carried in from the warm start are not its leads)", "totals"),
     _level("carried_in_deals", "count", "open deals carried in from the warm start at time 0", "totals"),
     _level("outcome_won", "leads", "leads of this run won by the end", "totals"),
@@ -205,6 +259,7 @@ class Family:
     kind: Kind
     unit: str
     description: str  # with ``{}`` for the member
+    upper: float | None = None  # the members' feasible upper bound (their lower bound is 0)
 
     def name(self, member: str) -> str:
         return self.pattern.format(member)
@@ -218,7 +273,12 @@ class Family:
 
     def outcome(self, member: str) -> Outcome:
         return Outcome(
-            self.name(member), self.kind, self.unit, self.description.format(member), where="both" if self.kind == "flow" else "series"
+            self.name(member),
+            self.kind,
+            self.unit,
+            self.description.format(member),
+            where="both" if self.kind == "flow" else "series",
+            upper=self.upper,
         )
 
 
@@ -226,7 +286,7 @@ class Family:
 EFFORT = Family("effort_{}_days", "flow", "days", "person-days of marketing effort on projects of kind {!r}")
 #: Each market stock's level and effect (members: :data:`orgsim.config.STOCKS`).
 STOCK_LEVEL = Family("{}_stock", "level", "index", "level of the {} stock (units of finished projects' output, after decay)")
-STOCK_EFFECT = Family("{}_effect", "level", "share", "effect of the {} stock: the Hill saturation of its lagged level, in [0, 1)")
+STOCK_EFFECT = Family("{}_effect", "level", "share", "effect of the {} stock: the Hill saturation of its lagged level, in [0, 1)", 1.0)
 FAMILIES: tuple[Family, ...] = (EFFORT, STOCK_LEVEL, STOCK_EFFECT)
 #: The end-of-run total of a level: ``<level>_end``.
 END = "{}_end"

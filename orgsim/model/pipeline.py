@@ -13,8 +13,8 @@ from the same open deals.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from simpy.events import Timeout
 
@@ -49,7 +49,9 @@ def logit(p: float) -> float:
 class Pipeline:
     """Open opportunities and their closes.
 
-    ``rep_effectiveness`` and ``discount_mean`` are the leader's effects, fixed at build;
+    A deal's win odds use its owner's effectiveness (skill x the leader's coaching); each open
+    deal asks ``deals.rep_hours_per_opportunity`` of rep time over its cycle (``deal_work``).
+    ``discount_mean`` is the leader's effect, fixed at build;
     quota pressure adds to the discount through :meth:`set_pressure_discount`; the stocks'
     effects (brand and enablement on the win odds, pricing on the discount's spread) are
     fixed each day by :meth:`start_day`. ``keep_open``: keep the open deals (a warm-up run).
@@ -64,9 +66,10 @@ class Pipeline:
         market: Market,
         *,
         readiness_mean: float,
-        rep_effectiveness: float,
         discount_mean: float,
         channel_discount_sd: float,
+        duty_hours_per_day: float,
+        deal_work: Callable[[float], None] | None = None,
         keep_open: bool = False,
     ):
         self.env = env
@@ -75,7 +78,6 @@ class Pipeline:
         self.deals = deals
         self.market = market
         self.readiness_mean = readiness_mean
-        self.rep_effectiveness = rep_effectiveness
         self.discount_mean = discount_mean
         self.channel_discount_sd = channel_discount_sd
         self.pressure_discount = 0.0
@@ -83,7 +85,9 @@ class Pipeline:
         self._discount_sd_now = deals.discount_sd
         self._channel_discount_sd_now = channel_discount_sd
         self._open: dict[int, OpenDeal] | None = {} if keep_open else None
-        counters.rep_effectiveness = rep_effectiveness
+        # Rep-equivalents of work per day of cycle: rep_hours_per_opportunity spread over the cycle's duty hours.
+        self._work_per_cycle_day = deals.rep_hours_per_opportunity / duty_hours_per_day
+        self._deal_work = deal_work
 
     def start_day(self, effect: Mapping[str, float]) -> None:
         """Today's win bonus (brand, enablement) and discount spread (pricing)."""
@@ -113,6 +117,11 @@ class Pipeline:
         )
         cycle = deals.cycle_days_median * math.exp(deals.cycle_sigma * lead.z_cycle) * readiness_factor
         delay = done_at - touched_at + cycle
+        if self._deal_work is not None and delay > 0:
+            lead.deal_demand = self._work_per_cycle_day / delay
+            self._deal_work(lead.deal_demand)
+        else:
+            lead.deal_demand = 0.0
         if now is None:
             now = self.env.now
             event = Timeout(self.env, delay, value=lead)
@@ -132,12 +141,15 @@ class Pipeline:
         carried = lead.arrived_at < 0.0
         if carried:
             c.carried_open -= 1
+        if self._deal_work is not None and lead.deal_demand:
+            self._deal_work(-lead.deal_demand)
+        owner = lead.owner
         spread = self._discount_sd_now if lead.source != CHANNEL else self._discount_sd_now + self._channel_discount_sd_now
         discount = self.discount_mean + self.pressure_discount + spread * lead.z_discount
         discount = min(max(discount, 0.0), deals.discount_max)
         win_logit = (
             logit(lead.quality)
-            - deals.win_rep_weight * (1.0 - self.rep_effectiveness)
+            - deals.win_rep_weight * (1.0 - owner.effectiveness)
             + deals.win_discount_weight * discount
             + deals.win_logit_offset
             + self._win_bonus
@@ -148,6 +160,8 @@ class Pipeline:
             value = deals.list_price_usd * size * (1.0 - discount)
             c.wins += 1
             c.bookings_usd += value
+            owner.bookings_usd += value
+            owner.year_bookings_usd += value
             c.discount_sum += discount
             c.carried_wins += carried
         else:
@@ -169,12 +183,16 @@ class Pipeline:
         assert self._open is not None, "only a warm-up run keeps its pipeline"
         return sorted(self._open.values(), key=lambda item: item[1])
 
-    def carry_in(self, pipeline: list[OpenDeal], warm_days: float) -> None:
+    def carry_in(self, pipeline: list[OpenDeal], warm_days: float, owner: Callable[[int], Any]) -> None:
         """Open deals from before time 0: they close (and book) in this run, but are not leads
-        of this run (their times are negative, shifted by the warm-up length)."""
+        of this run (their times are negative, shifted by the warm-up length). ``owner(id)``
+        is this run's rep with the id of the warm-up's owner (the same people)."""
         c, log = self.counters, self.log
         for lead, close, touched_at, opportunity_at in pipeline:
             lead.arrived_at -= warm_days
+            lead.owner = owner(lead.owner.id)
+            if self._deal_work is not None and lead.deal_demand:
+                self._deal_work(lead.deal_demand)
             c.open_opportunities += 1
             c.carried_open += 1
             if log is not None:

@@ -64,7 +64,18 @@ class Counters:
         self.response_hours_sum = 0.0
         self.bookings_usd = 0.0
         self.discount_sum = 0.0
-        for name in ("costs_usd", "program_spend_usd", "dispute_wait_days", "rework_usd", "leader_costs_usd"):
+        for name in (
+            "costs_usd",
+            "program_spend_usd",
+            "dispute_wait_days",
+            "rework_usd",
+            "leader_costs_usd",
+            "rep_hours_on_duty",
+            "rep_hours_follow_up",
+            "rep_hours_deals",
+            "rep_hours_prospecting",
+            "rep_hours_idle",
+        ):
             setattr(self, name, 0.0)
 
     def flows(self) -> list[float]:
@@ -260,6 +271,9 @@ TOTALS_ORDER: tuple[str, ...] = (
     "mean_response_hours",
     "mean_discount",
     "win_rate",
+    "prospecting_time_share",
+    "response_within_1h_share",
+    "response_1h_to_24h_share",
 )
 
 

@@ -22,12 +22,17 @@ class RunResult:
             + outcome_nurture + outcome_open``).
         leads: one row per lead when ``record_leads=True``, else ``None``.
         meta: seed, scenario (as a dict), structure, horizon and package versions.
+        reps: one row per rep: ``rep_id``, ``skill``, ``queue_check_hours``, ``hired_day``,
+            ``left_day`` (NaN while employed), ``bookings_usd`` (deals they own that were won,
+            warm-start deals included), ``quota_usd`` (their share of the yearly plans over the
+            run) and ``attainment`` (bookings / quota).
     """
 
     series: pd.DataFrame
     totals: dict[str, float]
     leads: pd.DataFrame | None
     meta: dict[str, Any] = field(default_factory=dict)
+    reps: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         t = self.totals

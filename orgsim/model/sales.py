@@ -1,11 +1,24 @@
-"""The sales team (MODEL.md 3.2, 3.5): the follow-up desk (MQL queue served by reps) and a rep's touch.
+"""The sales team (MODEL.md 3.2, 3.5): reps who follow up MQLs, work deals and prospect.
 
-The desk is a multi-server FIFO queue on SimPy's event queue. Reps are not processes: a
-follow-up is one ``Timeout`` whose callback frees the rep and starts the next lead, and
-dispatching is a plain call. A followed-up lead therefore costs one event on the desk (and one
-more if it becomes an opportunity, for its close), which keeps the per-lead cost low.
-Reps take new leads only while on duty (working hours); a rep finishes the lead in hand after
-the shift ends.
+Every rep is on duty in the calendar's working hours and, at each instant, is following up an
+MQL, working open deals, prospecting, or idle only when there is nothing to do
+(:class:`~orgsim.model.reps.RepTime`). Nobody is set aside for follow-up: how fast an MQL is
+answered follows from how it is routed and how often its rep looks at the queue.
+
+* **Routing** (``sales.routing``): ``territory`` gives each MQL to the owner of its territory (a
+  rep at random: loads are uneven), ``round_robin`` to reps in turn, ``pooled`` to one queue any
+  rep takes from.
+* **Queue checks**: a rep busy with deals or prospecting looks at the queue every
+  ``check_hours`` working hours (their own habit, HBR 2011: 'leads pulled from the CRM once a
+  day'); at a look they work the queue down, one follow-up after another, and go back to their
+  deals and prospecting when it is empty. SLA enforcement shortens every rep's interval
+  (:func:`~orgsim.model.leadership.queue_check_factor`): it changes the policy, it never
+  reserves people. A rep with nothing else to do (prospecting off, no deal work left) watches
+  the queue, so the desk is work-conserving and reduces to M/M/c.
+
+A follow-up is one ``Timeout`` whose callback frees the rep and starts the next lead; a look at
+the queue is one ``Timeout`` per rep with leads waiting for them. A rep finishes the lead in
+hand after the shift ends.
 """
 
 from __future__ import annotations
@@ -20,8 +33,10 @@ from simpy.events import Timeout
 from orgsim.model.decay import DecayCurve
 from orgsim.model.leadflow import QUALITY, READINESS, U_CONTACT, U_QUALIFY
 from orgsim.model.recorder import LOST
+from orgsim.model.reps import Rep, RepTime, draw_reps
 
 if TYPE_CHECKING:
+    import pandas as pd
     import simpy
 
     from orgsim.config import Sales
@@ -29,58 +44,174 @@ if TYPE_CHECKING:
     from orgsim.model.leadflow import DayBatch, Lead
     from orgsim.model.recorder import Counters, LeadLog
 
+_ROUTING_BATCH = 256  # routing uniforms drawn at a time from the ``routing`` stream
+
 
 class FollowUpDesk:
-    """MQLs wait here, first come first served, for one of ``servers`` reps on follow-up duty."""
+    """Routes MQLs to reps and runs their follow-ups and looks at the queue.
 
-    __slots__ = ("_done_callbacks", "_start", "busy", "env", "on_duty", "queue", "servers")
+    ``start(rep, lead)`` touches the lead (a plain call) and returns the follow-up time in days;
+    ``watch_idle``: reps with nothing else to do watch the queue (no prospecting)."""
 
-    def __init__(self, env: simpy.Environment, start: Callable[[Lead], float], servers: int, on_duty: bool):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        calendar: WorkCalendar,
+        reps: list[Rep],
+        time: RepTime,
+        start: Callable[[Rep, Lead], float],
+        *,
+        routing: str,
+        routing_rng: np.random.Generator,
+        check_factor: float,
+        watch_idle: bool,
+    ):
         self.env = env
-        self.queue: deque[Lead] = deque()
-        self.servers = servers
-        self.busy = 0
-        self.on_duty = on_duty
-        self._start = start  # plain call: touches the lead, returns the follow-up time in days
-        self._done_callbacks = [self._done]
+        self.calendar = calendar
+        self.reps = reps
+        self.time = time
+        self._start = start
+        self.routing = routing
+        self._rng = routing_rng
+        self._uniforms: list[float] = []
+        self.check_factor = check_factor
+        self.watch_idle = watch_idle
+        self.on_duty = calendar.always_on
+        self.shared: deque[Lead] = deque()  # the pooled queue
+        self._next_rep = 0
+
+    # -- routing ---------------------------------------------------------------------------
+    def _route(self) -> Rep:
+        reps = self.reps
+        if self.routing == "round_robin":
+            rep = reps[self._next_rep % len(reps)]
+            self._next_rep += 1
+            return rep
+        if not self._uniforms:
+            self._uniforms = self._rng.random(_ROUTING_BATCH).tolist()[::-1]
+        return reps[int(self._uniforms.pop() * len(reps))]
 
     def submit(self, lead: Lead) -> None:
-        """Hand an MQL to sales: start now if a rep is free and on duty, else queue it."""
-        if self.on_duty and self.busy < self.servers:
-            self._serve(lead)
-        else:
-            self.queue.append(lead)
+        """Hand an MQL to sales: route it, and start it now if its rep is looking and free."""
+        if self.routing == "pooled":
+            self.shared.append(lead)
+            if self.on_duty:
+                for rep in self.reps:
+                    if not rep.busy and (rep.in_session or self.watch_idle):
+                        self._serve(rep, self.shared.popleft())
+                        return
+            self._schedule_all()
+            return
+        rep = self._route()
+        rep.queue.append(lead)
+        if self.on_duty and not rep.busy and (rep.in_session or self.watch_idle):
+            self._serve(rep, self._next_lead(rep))  # type: ignore[arg-type]
+        elif self.watch_idle and self.on_duty:
+            self._idle_takes(lead, rep)
+        elif not rep.check_pending:
+            self._schedule_check(rep)
 
-    def _serve(self, lead: Lead) -> None:
-        self.busy += 1
-        event = Timeout(self.env, self._start(lead))
-        event.callbacks = list(self._done_callbacks)
+    def _idle_takes(self, lead: Lead, owner: Rep) -> None:
+        """Work conservation: with no prospecting, a free rep takes a lead whose owner is busy."""
+        for rep in self.reps:
+            if not rep.busy:
+                owner.queue.remove(lead)
+                self._serve(rep, lead)
+                return
 
-    def _done(self, _event: simpy.Event) -> None:
-        self.busy -= 1
-        if self.on_duty and self.queue and self.busy < self.servers:
-            self._serve(self.queue.popleft())
+    def _next_lead(self, rep: Rep) -> Lead | None:
+        if rep.queue:
+            return rep.queue.popleft()
+        if self.shared:
+            return self.shared.popleft()
+        if self.watch_idle:  # nothing of their own: the oldest lead waiting for a busy rep
+            waiting = [r for r in self.reps if r.queue]
+            if waiting:
+                return min(waiting, key=lambda r: r.queue[0].queued_at).queue.popleft()
+        return None
 
-    def dispatch(self) -> None:
-        """Start queued leads on every free rep (at a shift start or when servers change)."""
-        queue = self.queue
-        while self.on_duty and queue and self.busy < self.servers:
-            self._serve(queue.popleft())
+    # -- following up ------------------------------------------------------------------------
+    def _serve(self, rep: Rep, lead: Lead) -> None:
+        time = self.time
+        time.advance(self.env.now)
+        time.busy += 1
+        rep.busy = True
+        rep.in_session = True
+        event = Timeout(self.env, self._start(rep, lead), value=rep)
+        event.callbacks.append(self._done)
 
+    def _done(self, event: simpy.Event) -> None:
+        rep: Rep = event.value
+        time = self.time
+        time.advance(self.env.now)
+        time.busy -= 1
+        rep.busy = False
+        self._continue(rep)
+
+    def _continue(self, rep: Rep) -> None:
+        """A free rep in a session takes the next lead, or goes back to deals and prospecting."""
+        if self.on_duty and (rep.in_session or self.watch_idle):
+            lead = self._next_lead(rep)
+            if lead is not None:
+                self._serve(rep, lead)
+                return
+        rep.in_session = False
+        if rep.queue or self.shared:
+            self._schedule_check(rep)
+
+    # -- looks at the queue ------------------------------------------------------------------
+    def _schedule_all(self) -> None:
+        for rep in self.reps:
+            if not rep.check_pending and not rep.busy:
+                self._schedule_check(rep)
+
+    def _schedule_check(self, rep: Rep) -> None:
+        """The rep's next look at the queue: the next point of their grid in working hours."""
+        now = self.env.now
+        calendar = self.calendar
+        interval = rep.check_hours * self.check_factor
+        worked = calendar.work_hours_at(now)
+        k = -(-(worked - rep.phase_hours) // interval)  # ceil
+        at = calendar.time_at_work_hours(rep.phase_hours + k * interval)
+        if at < now:
+            at = calendar.time_at_work_hours(rep.phase_hours + (k + 1) * interval)
+        rep.check_pending = True
+        event = Timeout(self.env, max(at - now, 0.0), value=rep)
+        event.callbacks.append(self._check)
+
+    def _check(self, event: simpy.Event) -> None:
+        rep: Rep = event.value
+        rep.check_pending = False
+        if rep.busy:
+            rep.in_session = True  # carries on down the queue when the lead in hand is done
+            return
+        if not self.on_duty:  # a look that fell outside the shift: the next one on duty
+            if rep.queue or self.shared:
+                self._schedule_check(rep)
+            return
+        rep.in_session = True
+        self._continue(rep)
+
+    # -- shifts ------------------------------------------------------------------------------
     def open_shift(self) -> None:
+        self.time.advance(self.env.now)
         self.on_duty = True
-        self.dispatch()
+        self.time.on_duty = True
+        if self.watch_idle:
+            for rep in self.reps:
+                if not rep.busy:
+                    self._continue(rep)
 
     def close_shift(self) -> None:
+        self.time.advance(self.env.now)
         self.on_duty = False
-
-    def set_servers(self, servers: int) -> None:
-        """Change the number of reps on follow-up duty; busy reps above it finish first."""
-        self.servers = servers
-        self.dispatch()
+        self.time.on_duty = False
+        for rep in self.reps:
+            if not rep.busy:
+                rep.in_session = False
 
     def shifts(self, calendar: WorkCalendar, horizon_days: float) -> Generator[simpy.Event, Any, None]:
-        """The shifts process: opens and closes the desk at the calendar's working hours."""
+        """The shifts process: puts reps on and off duty at the calendar's working hours."""
         env = self.env
         for start, end in calendar.shifts(0.0):
             if start >= horizon_days:
@@ -90,14 +221,31 @@ class FollowUpDesk:
             yield Timeout(env, end - env.now)
             self.close_shift()
 
+    def waiting(self) -> int:
+        """MQLs waiting for a first touch."""
+        return len(self.shared) + sum(len(rep.queue) for rep in self.reps)
+
+    def hire(self, reps: list[Rep]) -> None:
+        """New reps join (they take their share of routed leads from now on)."""
+        self.time.advance(self.env.now)
+        self.reps.extend(reps)
+        self.time.reps = len(self.reps)
+        if self.watch_idle and self.on_duty:
+            for rep in reps:
+                self._continue(rep)
+
+
+def _not_wired(*_args: Any, **_kwargs: Any) -> None:
+    raise RuntimeError("SalesTeam.open_opportunity is not wired to a pipeline")
+
 
 class SalesTeam:
-    """The reps (MODEL.md 3.2, 3.5): how many there are, the share of their time spent
-    prospecting, the follow-up desk, and a rep's touch of a lead: contact and qualification,
-    with odds that decay with the response delay (``mechanisms.response_decay``).
+    """The reps (MODEL.md 3.2, 3.5): their follow-up desk, their time, a rep's touch of a lead
+    (contact and qualification, with odds that decay with the response delay,
+    ``mechanisms.response_decay``), and the outbound meetings their prospecting books.
 
-    A qualified lead opens an opportunity through ``open_opportunity`` (the pipeline's
-    :meth:`~orgsim.model.pipeline.Pipeline.open`)."""
+    A qualified lead opens an opportunity owned by the rep who touched it, through
+    ``open_opportunity`` (the pipeline's :meth:`~orgsim.model.pipeline.Pipeline.open`)."""
 
     def __init__(
         self,
@@ -107,52 +255,94 @@ class SalesTeam:
         sales: Sales,
         calendar: WorkCalendar,
         *,
-        prospecting_share: float,
+        reps_rng: np.random.Generator,
+        routing_rng: np.random.Generator,
+        coaching: float,
+        check_factor: float,
+        prospecting: bool,
         response_decay: bool,
-        open_opportunity: Callable[..., None],
     ):
         self.env = env
         self.counters = counters
         self.log = log
         self.params = sales
-        self.reps = sales.reps
-        self.prospecting_share = prospecting_share
-        self.hours_per_workday = calendar.hours_per_workday
-        self._open_opportunity = open_opportunity
+        self.calendar = calendar
+        self._reps_rng = reps_rng
+        self.coaching = coaching  # the leader's coaching: rep effectiveness = skill x coaching
+        #: Opens a qualified lead's opportunity (the pipeline's ``open``; wired after both are built).
+        self.open_opportunity: Callable[..., None] = _not_wired
         # Constants of the hot path, read once.
         self._contact_p = sales.contact_probability
         self._contact_curve = DecayCurve(sales.contact_decay) if response_decay else None
         self._qualify_curve = DecayCurve(sales.qualify_decay) if response_decay else None
         self._sla_days = sales.sla_hours / 24.0
-        self.desk = FollowUpDesk(env, self._touch, self.follow_up_reps(), on_duty=calendar.always_on)
-        counters.follow_up_reps = self.desk.servers
+        team = draw_reps(sales, reps_rng, sales.reps, 0, 0.0)
+        for rep in team:
+            rep.effectiveness = rep.skill * coaching
+        self.time = RepTime(counters, len(team), on_duty=calendar.always_on, prospecting=prospecting)
+        self.desk = FollowUpDesk(
+            env,
+            calendar,
+            team,
+            self.time,
+            self._touch,
+            routing=sales.routing,
+            routing_rng=routing_rng,
+            check_factor=check_factor,
+            watch_idle=not prospecting,
+        )
+        self._next_owner = 0
+        counters.reps = len(team)
+        self._record_effectiveness()
 
-    # -- headcount -------------------------------------------------------------------------
-    def follow_up_reps(self) -> int:
-        """Reps on follow-up duty: the team less the share prospecting (at least one rep)."""
-        if self.reps == 0:
-            return 0
-        return max(1, round(self.reps * (1.0 - self.prospecting_share)))
+    def _record_effectiveness(self) -> None:
+        reps = self.desk.reps
+        self.counters.rep_effectiveness = sum(rep.effectiveness for rep in reps) / len(reps) if reps else 0.0
 
-    def hire(self, reps: int) -> None:
-        """New reps join; the follow-up duty is split again."""
-        self.reps += reps
-        self.desk.set_servers(self.follow_up_reps())
+    @property
+    def reps(self) -> list[Rep]:
+        """The reps, in hiring order."""
+        return self.desk.reps
 
-    def prospecting_hours(self) -> float | None:
-        """Rep-hours of prospecting in a working day at the current headcount (``None``: the team does not prospect)."""
-        if self.prospecting_share > 0:
-            return (self.reps - self.desk.servers) * self.hours_per_workday
-        return None
+    @property
+    def headcount(self) -> int:
+        return len(self.desk.reps)
+
+    def hire(self, n: int) -> list[Rep]:
+        """``n`` new reps join, drawn from the same stream as the first (the company's hires)."""
+        new = draw_reps(self.params, self._reps_rng, n, self.headcount, self.env.now)
+        for rep in new:
+            rep.effectiveness = rep.skill * self.coaching
+        self.desk.hire(new)
+        self._record_effectiveness()
+        return new
 
     def record(self) -> None:
-        """Bring the desk's levels up to date in the counters (before a snapshot)."""
-        self.counters.queue_length = len(self.desk.queue)
-        self.counters.follow_up_reps = self.desk.servers
+        """Bring the desk's levels and the time accounting up to date (before a snapshot)."""
+        self.time.advance(self.env.now)
+        self.counters.queue_length = self.desk.waiting()
+        self.counters.reps = self.headcount
+
+    def prospecting_hours(self) -> float:
+        """Prospecting hours the team spent since the last call (the day's outbound meetings)."""
+        return self.time.take_prospecting_hours(self.env.now)
+
+    def next_outbound_owner(self) -> Rep:
+        """Outbound deals go to reps in turn (every rep prospects in their spare time)."""
+        reps = self.desk.reps
+        rep = reps[self._next_owner % len(reps)]
+        self._next_owner += 1
+        return rep
+
+    def add_deal_work(self, demand: float) -> None:
+        """An opportunity opened (``demand`` > 0) or closed (< 0): rep-equivalents of deal work."""
+        time = self.time
+        time.advance(self.env.now)
+        time.deal_demand = max(0.0, time.deal_demand + demand)
 
     # -- a rep's touch (plain calls on the hot path) ---------------------------------------
-    def _touch(self, lead: Lead) -> float:
-        """A rep takes the lead from the queue now; returns the follow-up time in days.
+    def _touch(self, rep: Rep, lead: Lead) -> float:
+        """``rep`` takes the lead from the queue now; returns the follow-up time in days.
 
         The response delay runs from the hand-off to sales (arrival, or return from nurture)."""
         now = self.env.now
@@ -161,6 +351,10 @@ class SalesTeam:
         delay_hours = delay_days * 24.0
         c.follow_ups += 1
         c.response_hours_sum += delay_hours
+        if delay_hours <= 1.0:
+            c.responses_within_1h += 1
+        elif delay_hours <= 24.0:
+            c.responses_1h_to_24h += 1
         if delay_days <= self._sla_days:
             c.sla_met += 1
         else:
@@ -172,6 +366,7 @@ class SalesTeam:
             qualify_p *= self._qualify_curve(delay_hours)  # type: ignore[misc]
         done = now + lead.follow_up_days
         c.mql_follow_ups += 1
+        lead.owner = rep
         if self._qualify(lead, now, contact_p, qualify_p, done):
             c.mql_qualified += 1
         return lead.follow_up_days
@@ -203,13 +398,13 @@ class SalesTeam:
         c.open_opportunities += 1
         if log is not None:
             log.opportunity_at[lead.row] = done_at
-        self._open_opportunity(lead, touched_at, done_at)
+        self.open_opportunity(lead, touched_at, done_at)
         return True
 
     def touch_outbound(self, b: DayBatch, rows: np.ndarray | None) -> None:
-        """The day's (scored) outbound leads, touched at once by the rep who found them: no
-        response delay, so no decay. Decided for the whole batch with numpy (the same float
-        operations as :meth:`_qualify_probability` lead by lead)."""
+        """The day's outbound meetings, held by the reps who booked them: no response delay, so
+        no decay. Decided for the whole batch with numpy (the same float operations as
+        :meth:`_qualify_probability` lead by lead)."""
         n = len(b.times)
         c, log = self.counters, self.log
         v = b.values
@@ -232,5 +427,29 @@ class SalesTeam:
             log.outcome[rows[~qualified]] = LOST  # type: ignore[index]
         if n_qualified:
             for lead in b.leads(np.flatnonzero(qualified), rows):
+                lead.owner = self.next_outbound_owner()
                 t = lead.arrived_at
-                self._open_opportunity(lead, t, t, now=t)
+                self.open_opportunity(lead, t, t, now=t)
+
+    # -- per-rep results -------------------------------------------------------------------
+    def reps_frame(self) -> pd.DataFrame:
+        """One row per rep: id, skill, hired and left day, bookings, quota and attainment."""
+        import pandas as pd  # lazily, as the recorder's frames
+
+        reps = self.desk.reps
+        quota = np.array([rep.quota_usd for rep in reps])
+        bookings = np.array([rep.bookings_usd for rep in reps])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            attainment = np.where(quota > 0, bookings / np.where(quota > 0, quota, 1.0), np.nan)
+        return pd.DataFrame(
+            {
+                "rep_id": np.array([rep.id for rep in reps], dtype=np.int64),
+                "skill": np.array([rep.skill for rep in reps]),
+                "queue_check_hours": np.array([rep.check_hours for rep in reps]),
+                "hired_day": np.array([rep.hired_at for rep in reps]),
+                "left_day": np.array([rep.left_at for rep in reps]),
+                "bookings_usd": bookings,
+                "quota_usd": quota,
+                "attainment": attainment,
+            }
+        )

@@ -84,7 +84,7 @@ def simulate(
         warm = Model(scenario, None, seed=seed_ss, horizon_days=warm_days, stream_prefix="warmup/")
         warm.advance()  # its results are not needed, only its open pipeline
         model.carry_in(warm.open_pipeline(), warm_days)
-    series, totals, leads = model.run()
+    series, totals, leads, reps = model.run()
     meta = {
         "seed": seed_record(seed_ss),
         "scenario": scenario.to_dict(),
@@ -92,4 +92,4 @@ def simulate(
         "horizon_days": float(horizon),
         "versions": package_versions(),
     }
-    return RunResult(series=series, totals=totals, leads=leads, meta=meta)
+    return RunResult(series=series, totals=totals, leads=leads, meta=meta, reps=reps)

@@ -33,6 +33,8 @@ STREAM_NAMES: dict[str, str] = {
     "marketing": "progress of the projects already under way at time 0",
     "channel_quality": "latent quality of channel (inside-sales, affiliate) leads",
     "disputes": "arrival times and resolution of cross-functional disputes",
+    "reps": "each rep's skill, queue-check interval and phase (drawn without the warm-up's prefix: the same people)",
+    "routing": "the territory (owner) of each MQL under territory routing",
 }
 
 Seed = int | np.random.SeedSequence

@@ -151,7 +151,7 @@ import orgsim
 from orgsim.config import Marketing, Scenario, presets
 # every pressure check pulls all marketers onto rush work, preempting thousands of projects at once
 scenario = Scenario(marketing=Marketing(marketers=10_000)).replace(
-    **{"leadership.quota_usd_per_rep_per_year": 1e9, "leadership.pressure_rush_share": 1.0, "deals.warm_start_days": 0.0}
+    **{"leadership.plan_prior_bookings_usd": 1e10, "leadership.pressure_rush_share": 1.0, "deals.warm_start_days": 0.0}
 )
 result = orgsim.simulate(scenario, presets.marketing_under_sales(), horizon_days=60, seed=1)
 assert result.totals["projects_preempted"] >= 5_000, result.totals["projects_preempted"]

@@ -1,0 +1,54 @@
+"""When in the week inbound leads arrive (MODEL.md 3.1): the working-hours profile."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from orgsim.model.calendar import WorkCalendar
+
+
+class ArrivalProfile:
+    """When in the week inbound leads arrive: a share ``working_hours_share`` of them within the
+    calendar's working hours, the rest evenly over the other hours. A day's candidates are a
+    Poisson count at the thinning bound times the day's :meth:`mass` (its share of the week's
+    arrivals, relative to an even spread), placed in the day by the inverse of the day's
+    piecewise-constant arrival density (:meth:`place`): monotone, so sorted uniforms stay sorted.
+    With an always-on calendar, or a share equal to the working hours' share of the week, every
+    day has mass 1 and the arrivals are even."""
+
+    def __init__(self, calendar: WorkCalendar, working_hours_share: float):
+        self.start, self.end = calendar.start_fraction, calendar.end_fraction
+        self.calendar = calendar
+        window = self.end - self.start
+        week_share = calendar.workdays_per_week * window / 7.0  # working hours' share of the week
+        if calendar.always_on or week_share <= 0.0 or week_share >= 1.0:
+            self.inside = self.outside = 1.0
+        else:
+            self.inside = working_hours_share / week_share  # density in working hours, relative to even
+            self.outside = (1.0 - working_hours_share) / (1.0 - week_share)
+        self.workday_mass = self.inside * window + self.outside * (1.0 - window)
+        self.even = self.inside == self.outside
+
+    def mass(self, day: int) -> float:
+        """The day's arrivals relative to an even spread (1 on average over a week)."""
+        if self.even:
+            return 1.0
+        return self.workday_mass if self.calendar.is_workday(day) else self.outside
+
+    def place(self, day: int, u: np.ndarray) -> None:
+        """Turn sorted uniforms into sorted times of day (fractions), in place."""
+        if self.even or not self.calendar.is_workday(day):
+            return
+        start, end = self.start, self.end
+        total = self.workday_mass
+        before = self.outside * start / total  # CDF at the window's start
+        within = before + self.inside * (end - start) / total  # CDF at its end
+        out = np.where(
+            u < before,
+            u * total / self.outside,
+            np.where(u < within, start + (u - before) * total / self.inside, end + (u - within) * total / self.outside),
+        )
+        np.minimum(out, np.nextafter(1.0, 0.0), out=u)

@@ -1,0 +1,77 @@
+"""Pattern-oriented validation: the empirical patterns of docs/validation.md, all from one
+calibration, on the default scenario (issue 13).
+
+The published figures are surveys across many firms, so each is compared with the model's value
+pooled over the four presets (equal weight, common random numbers), 8 replications of a year each.
+A pattern holds when the pooled value is inside its range; the range is the published one (a
+vendor's range as given) or, for a single published figure, the figure plus or minus 10 points
+(the HBR shares), or a factor of two (the HBR ratios), as docs/validation.md states. The test also
+checks that the pooled value's 95% bootstrap interval is narrower than the range, so that a pass
+is not luck of the seeds.
+
+Patterns the model does not reproduce yet are marked ``xfail(strict=True)`` with the reason: if one
+starts to hold, the test fails until the mark (and docs/validation.md) is updated.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+import pytest
+
+import orgsim
+from orgsim.experiment.patterns import PATTERNS, brand_carryover_months, measure
+
+NOT_YET = {
+    "response_1h_to_24h": (
+        "about 31% of MQLs are answered after 1 h and within a day, against HBR's 16%: leads that arrive in the evening "
+        "are answered the next morning; HBR audited firms' answers to inquiries whose timing the paper does not give"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return measure(orgsim.Scenario(), orgsim.presets.all(), replications=8, seed=2026)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(p.name, marks=pytest.mark.xfail(strict=True, reason=NOT_YET[p.name])) if p.name in NOT_YET else p.name for p in PATTERNS],
+)
+def test_pattern_holds_on_the_default_scenario(table: pd.DataFrame, name: str) -> None:
+    pattern = next(p for p in PATTERNS if p.name == name)
+    value, low, high = (float(table.loc[name, ("pooled", key)]) for key in ("value", "low", "high"))
+    assert pattern.holds(value), f"{name}: {value:.3g} outside [{pattern.low:g}, {pattern.high:g}] (published {pattern.published})"
+    if math.isfinite(pattern.high):
+        assert high - low < pattern.high - pattern.low, f"{name}: interval [{low:.3g}, {high:.3g}] wider than the range"
+
+
+@pytest.mark.slow
+def test_at_least_ten_independent_patterns_hold_together(table: pd.DataFrame) -> None:
+    holding = [p.name for p in PATTERNS if p.holds(float(table.loc[p.name, ("pooled", "value")]))]
+    assert len(holding) >= 10, holding
+    assert len(PATTERNS) - len(holding) == len(NOT_YET)
+
+
+def test_brand_carryover_lasts_six_to_nine_months() -> None:
+    """Leone 1995 (P): 90% of advertising's effect is gone after 6-9 months."""
+    assert 6.0 <= brand_carryover_months(orgsim.Scenario()) <= 9.0
+
+
+def test_every_pattern_names_its_source_grade_and_what_was_calibrated_to_it() -> None:
+    for p in PATTERNS:
+        assert p.source and p.grade in {"P", "H", "I", "V", "D"}
+        assert p.low < p.high
+        assert isinstance(p.calibrated, str)
+    # a parameter calibrated to a pattern may serve several, but no pattern may be the only use of a parameter
+    # that exists for it: each calibrated parameter is a scenario field with a mechanism of its own
+    fields = {field for p in PATTERNS for field in re.findall(r"\b([a-z_]+\.[a-z_]+)\b", p.calibrated)}
+    assert "sales.queue_check_hours" in fields
+    scenario = orgsim.Scenario().to_dict()
+    for field in fields:
+        section, key = field.split(".")
+        assert key in scenario[section], field
