@@ -64,10 +64,12 @@ def three_years() -> pd.DataFrame:
 
 
 def test_over_one_quarter_the_best_split_is_activation_heavy(one_quarter: pd.DataFrame) -> None:
+    # With reps' time modelled (issue 13) the best split (0.1) beats the long-term-heavy one (0.9)
+    # by about $179k (SE $56k, 16 replications) but cannot be told from 0.5 (+$55k, SE $56k):
+    # the first round's claim that it also beats 0.5 would need about 70 replications to test.
     best = float(one_quarter.mean().idxmax())
     assert best < 0.5
-    for other in (0.5, 0.9):
-        assert_beats(one_quarter, best, other)
+    assert_beats(one_quarter, best, 0.9)
 
 
 def test_over_three_years_the_best_split_puts_tens_of_percent_into_long_term_work(three_years: pd.DataFrame) -> None:

@@ -90,7 +90,8 @@ class _EventLog:
             log.append((self_.env.now, "close", -1))
             original["close_shift"](self_)
 
-        for name, func in (("submit", submit), ("_serve", serve), ("_done", done), ("open_shift", open_shift), ("close_shift", close_shift)):
+        patches = {"submit": submit, "_serve": serve, "_done": done, "open_shift": open_shift, "close_shift": close_shift}
+        for name, func in patches.items():
             monkeypatch.setattr(desk, name, func)
 
 
@@ -99,8 +100,9 @@ def test_no_rep_is_idle_on_duty_while_an_mql_waits(monkeypatch: pytest.MonkeyPat
     """Prospecting off (reps have nothing else to do): replay the event log and check that
     whenever an MQL is waiting and the desk is on duty, every rep is in a follow-up."""
     log = _EventLog(monkeypatch)
-    scenario = _no_prospecting(orgsim.Scenario()).replace(**{"sales.routing": routing, "sales.reps": 3})
-    orgsim.simulate(scenario, seed=5, horizon_days=60)
+    # no warm start: the warm-up's own desk would log its events too
+    scenario = _no_prospecting(orgsim.Scenario()).replace(**{"sales.routing": routing, "sales.reps": 3, "deals.warm_start_days": 0.0})
+    orgsim.simulate(scenario, seed=5, horizon_days=90)
     reps = scenario.sales.reps
     waiting = busy = 0
     on_duty = False

@@ -14,8 +14,8 @@ r of every structure shares its seed) and a stated tolerance:
   95% t-interval of the remaining paired difference lies within that third;
 * "overtakes ... and crossover reports when": the paired bookings difference at the horizon is
   positive (as above), the crossover is found in more replications than a fair coin would give
-  (one-sided binomial test at 5%), and its median day falls after the first quarter and before
-  the horizon.
+  (one-sided binomial test at 5%), and its median day falls before the horizon (with reps' time
+  modelled, issue 13, it falls within the first quarter).
 
 Replications: 20 over two quarters (whose first 91 days give the one-quarter claims), 8 over
 three and five years, 12 with every mechanism on and 6 to 12 with one off over a year, and 1 to
@@ -104,12 +104,23 @@ def five_years() -> orgsim.Experiment:
     return run({SHARED: ALL[SHARED], MUS: ALL[MUS]}, replications=8, horizon_days=1825)
 
 
-@pytest.mark.parametrize("other", [SUM, SHARED, SILOED])
-def test_over_two_quarters_marketing_under_sales_books_at_least_as_much(two_quarters: orgsim.Experiment, other: str) -> None:
+# With reps' time modelled (issue 13) the first round's short-horizon claim, that
+# marketing-under-sales books at least as much as every other structure over one and two
+# quarters, no longer holds: answering MQLs sooner (sales-under-marketing's and the shared
+# leader's SLA enforcement shortens reps' queue checks) pays within weeks. Measured here (20
+# replications, seed 7): over two quarters the shared leader +$482k (SE $65k) and
+# sales-under-marketing +$226k (SE $59k) against marketing-under-sales, siloed -$388k (SE $65k);
+# over one quarter the shared leader +$95k (SE $32k), sales-under-marketing -$22k (SE $41k: not
+# told apart), siloed -$151k (SE $38k).
+@pytest.mark.parametrize("other", [SUM, SHARED])
+def test_over_two_quarters_answering_sooner_books_more_than_marketing_under_sales(two_quarters: orgsim.Experiment, other: str) -> None:
     bookings = per_replication(two_quarters, "bookings_usd")
-    shortfall, se, n = paired(bookings[other], bookings[MUS])
-    margin = 0.01 * bookings[other].mean()
-    assert shortfall + stats.t.ppf(0.95, n - 1) * se < margin
+    assert_higher(bookings[other], bookings[MUS])
+
+
+def test_over_two_quarters_marketing_under_sales_books_more_than_siloed(two_quarters: orgsim.Experiment) -> None:
+    bookings = per_replication(two_quarters, "bookings_usd")
+    assert_higher(bookings[MUS], bookings[SILOED])
 
 
 def bookings_by_day(experiment: orgsim.Experiment, day: float) -> pd.DataFrame:
@@ -125,16 +136,11 @@ def bookings_by_day(experiment: orgsim.Experiment, day: float) -> pd.DataFrame:
     return early.groupby(["replication", "structure"], observed=True).bookings_usd.sum().unstack("structure")
 
 
-@pytest.mark.parametrize("other", [SUM, SILOED])
-def test_over_one_quarter_marketing_under_sales_books_at_least_as_much(two_quarters: orgsim.Experiment, other: str) -> None:
-    # Not against the shared leader: over one quarter the two cannot be told apart (30
-    # replications: shared minus marketing-under-sales -$33k, 95% interval [-$118k, +$52k] on
-    # $2.2M), and non-inferiority within 1% would need about 50 replications.
+def test_over_one_quarter_the_shared_leader_already_books_more_and_siloed_less(two_quarters: orgsim.Experiment) -> None:
     bookings = bookings_by_day(two_quarters, 91)
     assert len(bookings) == 20
-    shortfall, se, n = paired(bookings[other], bookings[MUS])
-    margin = 0.01 * bookings[other].mean()
-    assert shortfall + stats.t.ppf(0.95, n - 1) * se < margin
+    assert_higher(bookings[SHARED], bookings[MUS])
+    assert_higher(bookings[MUS], bookings[SILOED])
 
 
 def test_over_three_years_the_shared_leader_overtakes_marketing_under_sales(three_years: orgsim.Experiment) -> None:
@@ -145,7 +151,9 @@ def test_over_three_years_the_shared_leader_overtakes_marketing_under_sales(thre
     ahead = (bookings[SHARED] > bookings[MUS]).sum()
     assert summary["crossed"] == ahead  # reported exactly where the shared leader ends ahead
     assert stats.binomtest(int(summary["crossed"]), int(summary["replications"]), 0.5, alternative="greater").pvalue < 0.05
-    assert 91 < summary["median_day"] < 1095  # after the first quarter, within three years
+    # The first round found the crossover after a year; with reps' time modelled the shared leader
+    # is ahead within the first quarter (median day 63, 8 replications) and stays ahead.
+    assert 0 < summary["median_day"] < 1095
 
 
 def test_over_five_years_the_shared_leader_overtakes_marketing_under_sales(five_years: orgsim.Experiment) -> None:
@@ -153,7 +161,7 @@ def test_over_five_years_the_shared_leader_overtakes_marketing_under_sales(five_
     assert_higher(bookings[SHARED], bookings[MUS])
     summary = five_years.crossover(SHARED, MUS, metric="bookings").summary().iloc[0]
     assert summary["crossed"] == 8
-    assert 91 < summary["median_day"] < 1825  # after the first quarter, within five years
+    assert 0 < summary["median_day"] < 1825  # ahead early (median day 63 in the three-year runs), and stays ahead
 
 
 @pytest.mark.parametrize("other", [SUM, SHARED])

@@ -151,7 +151,7 @@ class Sales(Section, prefix="sales."):
         choices=("territory", "round_robin", "pooled"),
     )
     queue_check_hours: float = param(
-        0.5,
+        0.75,
         0.0,
         1e4,
         "median working hours between a rep's looks at the follow-up queue (8 = one CRM pull a day); SLA enforcement shortens it",
@@ -159,7 +159,7 @@ class Sales(Section, prefix="sales."):
         source="HBR 2011 (H): leads pulled from the CRM once a day; calibrated with the spread to HBR's response shares",
     )
     queue_check_spread: float = param(
-        3.0,
+        3.5,
         0.0,
         5.0,
         "spread of queue-check intervals across reps (sd of their log; 0 = every rep checks as often)",

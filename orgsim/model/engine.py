@@ -142,7 +142,6 @@ class Model:
             self.calendar,
             # the same people in the warm-up and in the run, whatever the structure: no prefix
             reps_rng=named_generator(self.streams.seed, "reps"),
-            routing_rng=self.streams["routing"],
             coaching=coach,
             check_factor=check,
             prospecting=mech.outbound_prospecting,

@@ -61,6 +61,7 @@ class Lead:
         "source",
         "u_contact",
         "u_ignore",
+        "u_owner",
         "u_qualify",
         "u_recycle",
         "u_win",
@@ -89,6 +90,7 @@ ROWS: tuple[str, ...] = (
     "u_win",
     "z_size",
     "z_discount",
+    "u_owner",
 )
 (
     TIME,
@@ -106,6 +108,7 @@ ROWS: tuple[str, ...] = (
     U_WIN,
     Z_SIZE,
     Z_DISCOUNT,
+    U_OWNER,
 ) = range(len(ROWS))
 SCORE = Z_SCORE  # a batch's score noise row holds the score once the batch is scored (LeadFlow._score)
 
@@ -167,6 +170,7 @@ class DayBatch:
                 lead.u_win,
                 lead.z_size,
                 lead.z_discount,
+                lead.u_owner,
             ) = values
             lead.follow_up_days = hours / 24.0
             out.append(lead)
@@ -205,6 +209,7 @@ class LeadSource:
         self.outbound_arrivals = streams["outbound_arrivals"]
         self.outbound_quality = streams["outbound_quality"]
         self.outbound_readiness = streams["outbound_readiness"]
+        self.routing = streams["routing"]
         self._code_arrays: dict[tuple[int, ...], np.ndarray] = {}
         self.funnel = (0, 0)  # the last outbound day's attempts and conversations
 
@@ -233,6 +238,7 @@ class LeadSource:
         deal.random(out=v[U_WIN])
         deal.standard_normal(out=v[Z_SIZE])
         deal.standard_normal(out=v[Z_DISCOUNT])
+        (rng or self.routing).random(out=v[U_OWNER])
 
     def _codes(self, codes: tuple[int, ...]) -> np.ndarray:
         """Source code of each rate band, then -1 for a rejected candidate (one array per run)."""

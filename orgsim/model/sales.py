@@ -44,8 +44,6 @@ if TYPE_CHECKING:
     from orgsim.model.leadflow import DayBatch, Lead
     from orgsim.model.recorder import Counters, LeadLog
 
-_ROUTING_BATCH = 256  # routing uniforms drawn at a time from the ``routing`` stream
-
 
 class FollowUpDesk:
     """Routes MQLs to reps and runs their follow-ups and looks at the queue.
@@ -62,7 +60,6 @@ class FollowUpDesk:
         start: Callable[[Rep, Lead], float],
         *,
         routing: str,
-        routing_rng: np.random.Generator,
         check_factor: float,
         watch_idle: bool,
     ):
@@ -72,8 +69,6 @@ class FollowUpDesk:
         self.time = time
         self._start = start
         self.routing = routing
-        self._rng = routing_rng
-        self._uniforms: list[float] = []
         self.check_factor = check_factor
         self.watch_idle = watch_idle
         self.on_duty = calendar.always_on
@@ -81,15 +76,14 @@ class FollowUpDesk:
         self._next_rep = 0
 
     # -- routing ---------------------------------------------------------------------------
-    def _route(self) -> Rep:
+    def _route(self, lead: Lead) -> Rep:
         reps = self.reps
         if self.routing == "round_robin":
             rep = reps[self._next_rep % len(reps)]
             self._next_rep += 1
             return rep
-        if not self._uniforms:
-            self._uniforms = self._rng.random(_ROUTING_BATCH).tolist()[::-1]
-        return reps[int(self._uniforms.pop() * len(reps))]
+        # the lead's own territory draw: the same lead goes to the same rep whatever else differs
+        return reps[int(lead.u_owner * len(reps))]
 
     def submit(self, lead: Lead) -> None:
         """Hand an MQL to sales: route it, and start it now if its rep is looking and free."""
@@ -102,7 +96,7 @@ class FollowUpDesk:
                         return
             self._schedule_all()
             return
-        rep = self._route()
+        rep = self._route(lead)
         rep.queue.append(lead)
         if self.on_duty and not rep.busy and (rep.in_session or self.watch_idle):
             self._serve(rep, self._next_lead(rep))  # type: ignore[arg-type]
@@ -149,13 +143,20 @@ class FollowUpDesk:
         self._continue(rep)
 
     def _continue(self, rep: Rep) -> None:
-        """A free rep in a session takes the next lead, or goes back to deals and prospecting."""
-        if self.on_duty and (rep.in_session or self.watch_idle):
+        """A free rep in a session takes the next lead, or goes back to deals and prospecting.
+
+        A session that the shift's end interrupts resumes at the next shift's start: a rep who
+        opened the queue works it down before going back to prospecting."""
+        if not self.on_duty:
+            if rep.in_session and (rep.queue or self.shared):
+                return  # picked up again by open_shift
+            rep.in_session = False
+        elif rep.in_session or self.watch_idle:
             lead = self._next_lead(rep)
             if lead is not None:
                 self._serve(rep, lead)
                 return
-        rep.in_session = False
+            rep.in_session = False
         if rep.queue or self.shared:
             self._schedule_check(rep)
 
@@ -167,6 +168,8 @@ class FollowUpDesk:
 
     def _schedule_check(self, rep: Rep) -> None:
         """The rep's next look at the queue: the next point of their grid in working hours."""
+        if rep.check_pending:
+            return
         now = self.env.now
         calendar = self.calendar
         interval = rep.check_hours * self.check_factor
@@ -197,18 +200,14 @@ class FollowUpDesk:
         self.time.advance(self.env.now)
         self.on_duty = True
         self.time.on_duty = True
-        if self.watch_idle:
-            for rep in self.reps:
-                if not rep.busy:
-                    self._continue(rep)
+        for rep in self.reps:
+            if not rep.busy and (rep.in_session or self.watch_idle):
+                self._continue(rep)
 
     def close_shift(self) -> None:
         self.time.advance(self.env.now)
         self.on_duty = False
-        self.time.on_duty = False
-        for rep in self.reps:
-            if not rep.busy:
-                rep.in_session = False
+        self.time.on_duty = False  # sessions pause: reps in one carry on at the next shift
 
     def shifts(self, calendar: WorkCalendar, horizon_days: float) -> Generator[simpy.Event, Any, None]:
         """The shifts process: puts reps on and off duty at the calendar's working hours."""
@@ -256,7 +255,6 @@ class SalesTeam:
         calendar: WorkCalendar,
         *,
         reps_rng: np.random.Generator,
-        routing_rng: np.random.Generator,
         coaching: float,
         check_factor: float,
         prospecting: bool,
@@ -287,7 +285,6 @@ class SalesTeam:
             self.time,
             self._touch,
             routing=sales.routing,
-            routing_rng=routing_rng,
             check_factor=check_factor,
             watch_idle=not prospecting,
         )

@@ -34,7 +34,7 @@ STREAM_NAMES: dict[str, str] = {
     "channel_quality": "latent quality of channel (inside-sales, affiliate) leads",
     "disputes": "arrival times and resolution of cross-functional disputes",
     "reps": "each rep's skill, queue-check interval and phase (drawn without the warm-up's prefix: the same people)",
-    "routing": "the territory (owner) of each MQL under territory routing",
+    "routing": "each inbound candidate's territory draw (its owning rep under territory routing)",
 }
 
 Seed = int | np.random.SeedSequence
