@@ -24,11 +24,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from orgsim.present.plot import OKABE_ITO
 from scipy import stats
 
 import orgsim
 from orgsim.model.marketing import fixed_shares
+from orgsim.present.plot import OKABE_ITO
 
 SHARES = [round(0.1 * i, 1) for i in range(11)]
 REPLICATIONS = 30

@@ -7,7 +7,10 @@ Runs under a structure do not depend on the horizon (the first 182 days of a thr
 are exactly a 182-day run; checked below), so the one- and two-quarter results are read from
 the same runs.
 
-Run from the repository root: ``.venv/bin/python docs/studies/structures.py`` (about three
+Then switches the leadership mechanisms off one at a time (``decomposition``) to show which of them
+explains marketing-under-sales's first-year gap.
+
+Run from the repository root: ``.venv/bin/python docs/studies/structures.py`` (about four
 minutes on two cores).
 """
 
@@ -40,6 +43,16 @@ TABLE = {
     "mean_discount": ("mean discount", 1.0, 4),
     "rep_effectiveness_end": ("rep effectiveness", 1.0, 3),
 }
+#: The reps' time, response and quota outcomes of the reps'-time model (docs/model.md 7.3, 7.7, 7.13).
+REPS_TABLE = {
+    "mean_response_hours": ("mean response (h)", 1.0, 1),
+    "response_within_1h_share": ("MQLs answered within 1 h", 1.0, 3),
+    "unfollowed_mql_share": ("MQLs never followed up", 1.0, 3),
+    "prospecting_time_share": ("reps' time prospecting", 1.0, 3),
+    "leads_outbound": ("outbound meetings", 1.0, 0),
+    "opportunities": ("opportunities", 1.0, 0),
+    "share_of_reps_at_quota": ("rep plan years at quota", 1.0, 3),
+}
 
 
 def cumulative_at(experiment: orgsim.Experiment, column: str, day: float) -> pd.DataFrame:
@@ -59,6 +72,73 @@ def paired_line(table: pd.DataFrame, other: str, base: str, scale: float = 1e-3)
     return f"{other} - {base}: {d.mean() * scale:9.1f} [{(d.mean() - half) * scale:9.1f}, {(d.mean() + half) * scale:9.1f}]"
 
 
+#: The leadership mechanisms switched off one at a time in ``decomposition`` (docs/model.md 7.12-7.20).
+LEADERSHIP = [
+    "planning_allocation",
+    "quota_pressure",
+    "follow_up_discipline",
+    "scoring_criteria",
+    "sales_effectiveness",
+    "crm_learning",
+    "escalation",
+    "discount_authority",
+    "leader_costs",
+]
+DECOMPOSITION_REPLICATIONS = 20
+DECOMPOSITION_DAYS = 364
+
+
+def decomposition(structures: dict[str, orgsim.Structure]) -> None:
+    """Which mechanism explains marketing-under-sales's first-year gap: a sweep with every leadership
+    mechanism on, then each one off, then all off (common random numbers across points and
+    structures), printing each structure's paired bookings gap from marketing-under-sales at one
+    quarter, two quarters and one year, and the intermediate totals behind it."""
+    on = {f"mechanisms.{name}": True for name in LEADERSHIP}
+    points = [on] + [{**on, f"mechanisms.{name}": False} for name in LEADERSHIP] + [{key: False for key in on}]
+    labels = ["all on"] + [f"no {name}" for name in LEADERSHIP] + ["no leadership mechanisms"]
+    trio = {name: structures[name] for name in (MUS, "sales_under_marketing", "shared_leader")}
+    sweep = orgsim.sweep(
+        None,
+        trio,
+        pd.DataFrame(points),
+        replications=DECOMPOSITION_REPLICATIONS,
+        seed=SEED,
+        horizon_days=DECOMPOSITION_DAYS,
+        progress=False,
+    )
+    frame = sweep.to_frame()
+    keys = ["point", "structure", "replication", "period"]
+    ends = frame[frame.metric == "end_day"][[*keys, "value"]].rename(columns={"value": "end_day"})
+    bookings = frame[frame.metric == "bookings_usd"][[*keys, "value"]].merge(ends, on=keys)
+    print(
+        f"\nmechanisms off one at a time: {DECOMPOSITION_REPLICATIONS} replications, seed {SEED}; "
+        f"bookings gap from {MUS} (k$, 95% interval)"
+    )
+    for day in (91, 182, DECOMPOSITION_DAYS):
+        table = bookings[bookings.end_day <= day + 1e-9].groupby(["point", "replication", "structure"], observed=True).value.sum()
+        table = table.unstack("structure")
+        print(f"  over {day} days")
+        for point, label in enumerate(labels):
+            rows = table.xs(point, level="point")
+            lines = [paired_line(rows, other, MUS).split(": ")[1] for other in trio if other != MUS]
+            print(f"    {label:26s} {MUS} {rows[MUS].mean() / 1e3:7.0f}   sales_under_marketing {lines[0]}   shared_leader {lines[1]}")
+    intermediate = [
+        "mean_response_hours",
+        "response_within_1h_share",
+        "unfollowed_mql_share",
+        "follow_ups",
+        "prospecting_time_share",
+        "leads_outbound",
+        "opportunities",
+        "win_rate",
+    ]
+    means = sweep.summary(intermediate)["mean"].unstack("metric")[intermediate]
+    means = means.rename(index=dict(enumerate(labels)), level="point")
+    with pd.option_context("display.width", 250, "display.max_columns", 20, "display.float_format", "{:,.3f}".format):
+        print(f"\nintermediate totals over {DECOMPOSITION_DAYS} days (means), all on and follow-up discipline off")
+        print(means.loc[["all on", "no follow_up_discipline"]])
+
+
 def main() -> None:
     structures = orgsim.presets.all()
     experiment = orgsim.compare(None, structures, replications=REPLICATIONS, seed=SEED, horizon_days=HORIZON_DAYS, progress=False)
@@ -66,15 +146,19 @@ def main() -> None:
     assert check.totals["bookings_usd"] == cumulative_at(experiment, "bookings_usd", 182).loc[0, MUS]
     print(f"four structures x {REPLICATIONS} replications, {HORIZON_DAYS} days, seed {SEED}, failed: {experiment.n_failed}\n")
 
-    summary = experiment.summary(list(TABLE))
-    print("| structure | " + " | ".join(label for label, _, _ in TABLE.values()) + " |")
-    print("|---" * (len(TABLE) + 1) + "|")
-    for structure in experiment.labels:
-        cells = []
-        for metric, (_, scale, digits) in TABLE.items():
-            row = summary.loc[(structure, metric)]
-            cells.append(f"{row['mean'] * scale:.{digits}f} [{row['ci_low'] * scale:.{digits}f}, {row['ci_high'] * scale:.{digits}f}]")
-        print(f"| {structure} | " + " | ".join(cells) + " |")
+    for table in (TABLE, REPS_TABLE):
+        summary = experiment.summary(list(table))
+        print("| structure | " + " | ".join(label for label, _, _ in table.values()) + " |")
+        print("|---" * (len(table) + 1) + "|")
+        for structure in experiment.labels:
+            cells = []
+            for metric, (_, scale, digits) in table.items():
+                row = summary.loc[(structure, metric)]
+                cells.append(
+                    f"{row['mean'] * scale:,.{digits}f} [{row['ci_low'] * scale:,.{digits}f}, {row['ci_high'] * scale:,.{digits}f}]"
+                )
+            print(f"| {structure} | " + " | ".join(cells) + " |")
+        print()
 
     for label, day in (("one quarter", 91), ("two quarters", 182), ("one year", 364), ("three years", HORIZON_DAYS)):
         table = cumulative_at(experiment, "bookings_usd", day)
@@ -126,6 +210,7 @@ def main() -> None:
     fig.savefig(FIGURES / "structures_dashboard.png", dpi=90)
     plt.close("all")
     print("\nwrote structures_*.png into", FIGURES)
+    decomposition(structures)
 
 
 if __name__ == "__main__":
