@@ -80,8 +80,8 @@ def draw_reps(sales: Sales, rng: np.random.Generator, n: int, first_id: int, hir
     if n <= 0:
         return []
     mean, sd = sales.rep_skill, sales.rep_skill_sd
-    if sd > 0:
-        concentration = mean * (1.0 - mean) / (sd * sd) - 1.0
+    concentration = mean * (1.0 - mean) / (sd * sd) - 1.0 if sd * sd > 0 else math.inf
+    if concentration < 1e12:  # a spread too small to matter is no spread (and would overflow the Beta)
         skills = rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
     else:
         rng.random(n)  # keep the stream's position whatever the spread

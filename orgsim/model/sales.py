@@ -45,6 +45,10 @@ if TYPE_CHECKING:
     from orgsim.model.recorder import Counters, LeadLog
 
 
+#: The shortest interval between a rep's looks at the queue (one second, in hours).
+MIN_CHECK_HOURS = 1.0 / 3600.0
+
+
 class FollowUpDesk:
     """Routes MQLs to reps and runs their follow-ups and looks at the queue.
 
@@ -172,12 +176,15 @@ class FollowUpDesk:
             return
         now = self.env.now
         calendar = self.calendar
-        interval = rep.check_hours * self.check_factor
+        # at most one look a second: below that, working-time arithmetic loses the grid's steps
+        interval = max(rep.check_hours * self.check_factor, MIN_CHECK_HOURS)
         worked = calendar.work_hours_at(now)
         k = -(-(worked - rep.phase_hours) // interval)  # ceil
         at = calendar.time_at_work_hours(rep.phase_hours + k * interval)
         if at < now:
             at = calendar.time_at_work_hours(rep.phase_hours + (k + 1) * interval)
+        if not self.on_duty:  # never before the next shift starts
+            at = max(at, calendar.time_at_work_hours(worked))
         rep.check_pending = True
         event = Timeout(self.env, max(at - now, 0.0), value=rep)
         event.callbacks.append(self._check)
