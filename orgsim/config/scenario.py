@@ -133,8 +133,8 @@ def _check_reps(sales: Any) -> list[Problem]:
     """Rep skills must be a proper Beta; quota shares one per rep, adding up to the plan."""
     problems = []
     mean, sd = sales.rep_skill, sales.rep_skill_sd
-    if sd > 0 and sd * sd >= mean * (1.0 - mean):
-        limit = (mean * (1.0 - mean)) ** 0.5
+    limit = math.sqrt(mean * (1.0 - mean))  # compared without squaring sd: tiny values underflow
+    if sd > 0 and sd >= limit:
         problems.append(Problem("sales.rep_skill_sd", sd, f"must be < {limit:.3g} (sqrt(rep_skill x (1 - rep_skill))), or 0"))
     shares = sales.quota_shares
     if shares:
