@@ -81,8 +81,9 @@ def draw_reps(sales: Sales, rng: np.random.Generator, n: int, first_id: int, hir
         return []
     mean, sd = sales.rep_skill, sales.rep_skill_sd
     concentration = mean * (1.0 - mean) / (sd * sd) - 1.0 if sd * sd > 0 else math.inf
-    if concentration < 1e12:  # a spread too small to matter is no spread (and would overflow the Beta)
-        skills = rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
+    a, b = mean * concentration, (1.0 - mean) * concentration
+    if concentration < 1e12 and a > 0 and b > 0:  # a spread too small to matter (or shapes that underflow) is no spread
+        skills = rng.beta(a, b, n)
     else:
         rng.random(n)  # keep the stream's position whatever the spread
         skills = np.full(n, mean)
