@@ -160,10 +160,12 @@ def read_table(source: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
         raise ValidationError(Problem(str(path), "a directory", "a .csv or .parquet file"))
     if suffix in (".parquet", ".pq"):
         try:
-            import pyarrow  # noqa: F401
+            import pyarrow.parquet as pq
         except ImportError:
             raise ImportError("reading Parquet needs pyarrow: pip install 'orgsim[store]' (or pyarrow)") from None
-        frame = pd.read_parquet(path)
+        # The plain file reader, not `pd.read_parquet`'s dataset scanner, whose pool threads can
+        # abort the interpreter at exit (apache/arrow#34314; see experiment/store.py).
+        frame = pq.ParquetFile(path).read(use_threads=False).to_pandas()
     else:
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
