@@ -14,6 +14,7 @@ from scipy import stats
 import orgsim
 import orgsim.experiment.study as experiment_module
 from orgsim.experiment import Experiment, LatinHypercube
+from orgsim.experiment.holders import hold_seats, seat_draws
 
 HORIZON = 70.0
 
@@ -41,7 +42,7 @@ def test_replication_r_uses_the_same_seed_for_every_structure(small: Experiment,
     children = np.random.SeedSequence(11).spawn(6)
     for r in (0, 4):
         for s, structure in enumerate(structures):
-            alone = orgsim.simulate(structure=structure, seed=children[r], horizon_days=HORIZON)
+            alone = orgsim.simulate(structure=small.structure_as_run(structure.name, r), seed=children[r], horizon_days=HORIZON)
             np.testing.assert_array_equal(small._series[0, s, r], alone.series.to_numpy(dtype=float))
             assert small._totals[0, s, r, small.total_names.index("profit_usd")] == alone.totals["profit_usd"]
 
@@ -362,8 +363,46 @@ def test_every_sweep_point_uses_the_same_replication_seeds() -> None:
     children = np.random.SeedSequence(4).spawn(2)
     for p, reps in enumerate([8, 12]):
         scenario = orgsim.Scenario().replace(**{"sales.reps": reps})
-        alone = orgsim.simulate(scenario, orgsim.presets.siloed(), seed=children[1], horizon_days=60)
+        alone = orgsim.simulate(scenario, exp.structure_as_run("siloed", 1, point=p), seed=children[1], horizon_days=60)
         np.testing.assert_array_equal(exp._series[p, 0, 1], alone.series.to_numpy(dtype=float))
+    # the same people at every point: the holders are drawn per replication, not per point
+    assert exp.structure_as_run("siloed", 1, point=0) == exp.structure_as_run("siloed", 1, point=1)
+
+
+def test_sampled_holders_are_paired_across_structures_and_reproducible() -> None:
+    structures = [orgsim.presets.shared_leader(), orgsim.presets.siloed()]
+    exp = orgsim.compare(None, structures, replications=3, seed=8, horizon_days=30, executor="serial")
+    for r in range(3):
+        cro, ceo = exp.structure_as_run("shared_leader", r).integrator, exp.structure_as_run("siloed", r).integrator
+        assert cro == ceo  # both seats have background 0.5: the same draw gives the same person
+        # the integrator's seat of every structure takes the replication's integrator draw,
+        # turned into a person around the seat's own background
+        draw = seat_draws(8, r)["integrator"]
+        assert cro == orgsim.LeaderPopulation().profile(0.5, draw)
+        cso = orgsim.presets.marketing_under_sales()
+        held = hold_seats(cso, orgsim.LeaderPopulation(), seat_draws(8, r), 220_000.0)
+        assert held.integrator == orgsim.LeaderPopulation().profile(0.0, draw)
+        assert held.holder("head_of_marketing") == orgsim.LeaderPopulation().profile(
+            1.0, seat_draws(8, r)["marketing_head"], salary_usd_per_year=220_000.0
+        )
+    assert exp.structure_as_run("siloed", 0) != exp.structure_as_run("siloed", 1)
+    again = orgsim.compare(None, structures, replications=3, seed=8, horizon_days=30, executor="serial")
+    assert again._totals.tobytes() == exp._totals.tobytes()
+
+
+def test_fixed_holders_run_the_profiles_as_given() -> None:
+    exp = orgsim.compare(None, [orgsim.presets.siloed("seed")], replications=2, seed=8, horizon_days=30, executor="serial", leaders="fixed")
+    assert exp.structure_as_run("siloed", 1) == orgsim.presets.siloed("seed")
+    assert exp.meta["leaders"] == "fixed"
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [({"leaders": "best"}, "leaders"), ({"population": {"spread": 1.0}}, "population")])
+def test_bad_leaders_arguments_are_refused_before_simulating(
+    kwargs: dict[str, object], field: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(experiment_module, "simulate", _no_simulation)
+    with pytest.raises(orgsim.ValidationError, match=rf"^invalid input: {field} = "):
+        orgsim.compare(None, [orgsim.presets.siloed()], replications=1, seed=0, **kwargs)  # type: ignore[arg-type]
 
 
 def test_a_sweep_accepts_a_dataframe_of_points() -> None:

@@ -78,14 +78,24 @@ class FaultyStructure(Structure):
 
     @classmethod
     def of(cls, structure: Structure, fault: str, marker: Path) -> FaultyStructure:
-        s = cls(structure.name, structure.marketing_head, structure.sales_head, structure.reports_to, structure.leaders)
+        s = cls(
+            structure.name,
+            structure.marketing_head,
+            structure.sales_head,
+            structure.reports_to,
+            structure.leaders,
+            structure.quota_owner,
+            structure.backgrounds,
+        )
         object.__setattr__(s, "fault", fault)
         object.__setattr__(s, "marker", str(marker))
         return s
 
 
 def _compare(structures: list[Structure], **kwargs: Any) -> Experiment:
-    return orgsim.compare(None, structures, replications=REPLICATIONS, seed=SEED, horizon_days=HORIZON, **kwargs)
+    # fixed holders: the fault rides on the structure object the workers unpickle, which
+    # sampling would replace by a plain Structure holding drawn leaders
+    return orgsim.compare(None, structures, replications=REPLICATIONS, seed=SEED, horizon_days=HORIZON, leaders="fixed", **kwargs)
 
 
 def assert_bit_identical(a: Experiment, b: Experiment) -> None:

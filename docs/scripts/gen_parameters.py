@@ -204,7 +204,7 @@ def leader_table() -> list[str]:
 
 # -- presets -------------------------------------------------------------------------------
 def preset_attribute_table() -> list[str]:
-    """Presets (columns) x integrator attributes (rows), values from presets.py."""
+    """Presets (columns) x integrator attributes (rows), values from presets.py (``profile="background"``)."""
     structures = presets.all()
     names = list(structures)
     out = ["| | " + " | ".join(f"`{n}`" for n in names) + " |", "| --- |" + " --- |" * len(names)]
@@ -212,6 +212,12 @@ def preset_attribute_table() -> list[str]:
     out.append(
         "| reporting lines | "
         + " | ".join(", ".join(f"{role} → {boss}" for role, boss in s.reports_to.items() if boss is not None) for s in structures.values())
+        + " |"
+    )
+    out.append("| carries the number | " + " | ".join(f"`{s.quota_owner_role}`" for s in structures.values()) + " |")
+    out.append(
+        "| seat backgrounds | "
+        + " | ".join(", ".join(f"{role} {fmt(b)}" for role, b in s.backgrounds.items()) for s in structures.values())
         + " |"
     )
     profiles = {n: s.integrator.to_dict() for n, s in structures.items()}
@@ -232,7 +238,8 @@ def preset_derived_table() -> list[str]:
     rows: dict[str, list[str]] = {}
     for structure in structures.values():
         model = Model(scenario, structure, seed=0, horizon_days=1.0)
-        leader = model.leader
+        pos = model.positions
+        leader = pos.sales if pos is not None else None  # the sales function's daily profile
         policy = model.marketing.policy
         if isinstance(policy, LeaderAllocation):
             share_now = policy.long_term_share(model.marketing.context())
@@ -250,11 +257,19 @@ def preset_derived_table() -> list[str]:
             "mean discount before pressure": fmt(round(model.pipeline.discount_mean, 4)),
             "scoring-noise factor from agreed criteria": fmt(round(1.0 - model.leadflow.criteria_cut, 4)),
             "unfollowed MQL share at neutral trust, no disputes": fmt(round(neutral_ignore, 4)),
-            "dispute service time, days": "—"
-            if leader is None
-            else fmt(round(params.dispute_attention_days / max(leader.attention, 0.01), 4)),
-            "P(dispute resolved for sales)": "—" if leader is None else fmt(round((1.0 - leader.bias) / 2.0, 4)),
-            "leadership cost charged, USD per year": fmt(round(leadership_cost_per_year(structure, scenario.costs.head_cost_usd_per_year))),
+            "quota sensitivity the allocator feels (rush campaigns, horizon)": "—"
+            if pos is None
+            else fmt(round(pos.allocator.quota_sensitivity, 4)),
+            "quota sensitivity behind pressure discounts (the quota owner's)": "—"
+            if pos is None
+            else fmt(round(pos.discount_sensitivity, 4)),
+            "integrator's attention left for the interface": "—" if pos is None else fmt(round(pos.interface.attention, 4)),
+            "reporting lines a dispute travels": "—" if pos is None else fmt(pos.dispute_levels),
+            "dispute service time, days": "—" if model.escalation is None else fmt(round(model.escalation.handling_days, 4)),
+            "P(dispute resolved for sales)": "—" if pos is None else fmt(round((1.0 - pos.interface.bias) / 2.0, 4)),
+            "leadership cost charged, USD per year": fmt(
+                round(leadership_cost_per_year(structure, scenario.costs.head_cost_usd_per_year, scenario.mechanisms))
+            ),
         }
         for label, value in values.items():
             rows.setdefault(label, []).append(value)

@@ -10,6 +10,7 @@ from orgsim.config.errors import Problem, ValidationError
 from orgsim.config.files import read_toml
 from orgsim.config.marketing import STOCKS, Market, Marketing, ProjectKind, StockParams, default_project_kinds
 from orgsim.config.params import DecayTable, param
+from orgsim.config.population import LeaderPopulation, SeatDraw
 from orgsim.config.scenario import INF, Scenario, describe, validate
 from orgsim.config.sections import Calendar, Costs, Deals, Growth, Inbound, Leadership, Leads, Mechanisms, Sales
 from orgsim.config.structure import Leader, Structure
@@ -24,6 +25,7 @@ __all__ = [
     "Growth",
     "Inbound",
     "Leader",
+    "LeaderPopulation",
     "Leadership",
     "Leads",
     "Market",
@@ -33,6 +35,7 @@ __all__ = [
     "ProjectKind",
     "Sales",
     "Scenario",
+    "SeatDraw",
     "StockParams",
     "Structure",
     "ValidationError",

@@ -429,6 +429,35 @@ class Leadership(Section, prefix="leadership."):
         0.3, 0.0, 1.0, "chance a dispute resolved for sales pulls a marketer onto a rush campaign", source="A; seed 000"
     )
 
+    quota_pressure_per_level: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share of the quota owner's pressure a manager feels per reporting line between them",
+        source="A: stated assumption; seed 004: whoever carries the 90-day number drifts short-term",
+    )
+    dual_role_attention_cut: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share of an integrator's interface attention lost to heading one of the two functions directly",
+        hi_open=True,
+        source="A: stated assumption (half a CSO's or CMO's time runs their own function); seed 001",
+    )
+    dispute_days_per_level: float = param(
+        2.0,
+        0.0,
+        365.0,
+        "days a dispute takes to travel up one reporting line to the lowest common manager",
+        source="A: a weekly staff-meeting cadence; Chachere et al. 2003: information delay per level of a hierarchy",
+    )
+    detail_loss_per_level: float = param(
+        0.25,
+        0.0,
+        10.0,
+        "extra resolution effort per reporting line travelled, for the detail lost on the way",
+        source="A: stated assumption; Chachere et al. 2003: exceptions passed up lose information",
+    )
 
 @dataclass(frozen=True)
 class Growth(Section, prefix="growth."):
@@ -478,4 +507,11 @@ class Mechanisms(Section, prefix="mechanisms."):
     escalation: bool = param(True, doc="disputes queue for the integrator's attention and cost while they wait")
     discount_authority: bool = param(True, doc="the leader's discount authority shifts the mean discount")
     leader_costs: bool = param(True, doc="the structure's roles cost their salaries")
+    quota_ownership: bool = param(
+        True, doc="the role that carries the bookings target feels quota pressure; managers further away feel less"
+    )
+    dual_roles: bool = param(True, doc="an integrator who heads one function directly has less attention for the interface")
+    span_of_control: bool = param(True, doc="an integrator's attention and salary are shared among all their direct reports")
+    reporting_distance: bool = param(True, doc="disputes travel up to the lowest common manager, losing time and detail per line")
+    heads_below: bool = param(True, doc="the heads of marketing and sales shape their function's daily decisions as far as delegated")
     growth_stage: bool = param(True, doc="the headcount plan and channels of the growth section apply")

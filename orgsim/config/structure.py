@@ -111,6 +111,13 @@ class Leader(Section, prefix="leader.", noun="attribute"):
         source="disputes resolved for the function the leader comes from (-1 sales .. +1 marketing)",
     )
     """Which side disputes are resolved for: -1 sales .. +1 marketing."""
+    delegation: float | None = _by_background(
+        0.5,
+        0.5,
+        "how much a function's daily decisions are left to its own head",
+        source="A: an even split between the integrator and the head below (stated assumption)",
+    )
+    """How much the leader leaves each function's daily decisions to the head below (0..1)."""
     agreed_scoring_criteria: bool = param(
         False, doc="sales and marketing work to jointly agreed lead-scoring criteria", source="A: fixed default, not set by background"
     )
@@ -152,7 +159,16 @@ class Structure:
         sales_head: the role that heads sales.
         reports_to: each role's manager (``None`` for the top role). Every role named must
             appear as a key.
-        leaders: the profile of each role that manages someone (at least the integrator).
+        leaders: the profile of each role whose holder is given (at least the integrator); a
+            seat without one is held by ``Leader(background=<the seat's background>)``.
+        quota_owner: the role that carries the bookings target (``None``: the sales head).
+        backgrounds: each seat's background (0 = sales .. 1 = marketing), the position's and
+            not the person's: what a sampled holder is drawn around
+            (:class:`~orgsim.LeaderPopulation`). Unlisted seats take their profile's
+            background, else 1 for the marketing head, 0 for the sales head and 0.5 otherwise.
+
+    Roles outside sales and marketing (a CEO's other reports) may be listed: they count in the
+    integrator's span of control and cost sales and marketing nothing.
     """
 
     name: str
@@ -160,12 +176,16 @@ class Structure:
     sales_head: str
     reports_to: Mapping[str, str | None]
     leaders: Mapping[str, Leader] = field(default_factory=dict)
+    quota_owner: str | None = None
+    backgrounds: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         raise_problems(_check_shapes(self))
         # "" means nobody, as in TOML (which has no None)
         object.__setattr__(self, "reports_to", {role: (boss or None) for role, boss in self.reports_to.items()})
         object.__setattr__(self, "leaders", dict(self.leaders))
+        object.__setattr__(self, "quota_owner", self.quota_owner or None)
+        object.__setattr__(self, "backgrounds", dict(self.backgrounds))
         raise_problems(_check_structure(self))
 
     def chain(self, role: str) -> list[str]:
@@ -189,6 +209,39 @@ class Structure:
         """The integrator's leader profile."""
         return self.leaders[self.integrator_role]
 
+    @property
+    def quota_owner_role(self) -> str:
+        """The role that carries the bookings target (the sales head unless ``quota_owner`` says otherwise)."""
+        return self.quota_owner or self.sales_head
+
+    def seats(self) -> dict[str, str]:
+        """The three positions the model reads, by seat: ``integrator``, ``marketing_head`` and
+        ``sales_head`` (one role may hold two: a CSO who integrates and heads sales)."""
+        return {"integrator": self.integrator_role, "marketing_head": self.marketing_head, "sales_head": self.sales_head}
+
+    def seat_background(self, role: str) -> float:
+        """The background of ``role``'s seat: its holder's, else ``backgrounds``, else by function."""
+        if role in self.leaders:
+            return self.leaders[role].background
+        if role in self.backgrounds:
+            return self.backgrounds[role]
+        return 1.0 if role == self.marketing_head else 0.0 if role == self.sales_head else 0.5
+
+    def holder(self, role: str) -> Leader:
+        """Who holds ``role``: its profile, or a profile of the seat's background."""
+        return self.leaders[role] if role in self.leaders else Leader(background=self.seat_background(role))
+
+    def direct_reports(self, role: str) -> list[str]:
+        """The roles that report to ``role``, in the order listed."""
+        return [r for r, boss in self.reports_to.items() if boss == role]
+
+    def distance(self, a: str, b: str) -> int:
+        """Reporting lines between two roles: up from each to their lowest common manager."""
+        up_a = self.chain(a)
+        up_b = self.chain(b)
+        common = next(r for r in up_b if r in up_a)
+        return up_a.index(common) + up_b.index(common)
+
     def replace(self, **changes: Any) -> Structure:
         """A copy with some fields changed."""
         names = [f.name for f in dataclasses.fields(self)]
@@ -209,6 +262,8 @@ class Structure:
             "sales_head": self.sales_head,
             "reports_to": {role: ("" if boss is None else boss) for role, boss in self.reports_to.items()},
             "leaders": {role: leader.to_dict() for role, leader in self.leaders.items()},
+            "quota_owner": self.quota_owner or "",
+            "backgrounds": dict(self.backgrounds),
         }
 
     @classmethod
@@ -243,6 +298,8 @@ class Structure:
             sales_head=data["sales_head"],
             reports_to=dict(reports_to),
             leaders={role: _leader_from_dict(role, profile) for role, profile in leaders_data.items()},
+            quota_owner=data.get("quota_owner"),
+            backgrounds=data.get("backgrounds", {}),
         )
 
 
@@ -274,6 +331,15 @@ def _check_shapes(s: Structure) -> list[Problem]:
         role = getattr(s, head)
         if not isinstance(role, str):
             problems.append(Problem(f"structure.{head}", role, "a role name (a string) listed in reports_to"))
+    if s.quota_owner is not None and not isinstance(s.quota_owner, str):
+        problems.append(Problem("structure.quota_owner", s.quota_owner, "a role name (a string) listed in reports_to"))
+    if not isinstance(s.backgrounds, Mapping):
+        problems.append(Problem("structure.backgrounds", s.backgrounds, "a mapping {role: background in [0, 1]}"))
+    else:
+        for role, background in s.backgrounds.items():
+            number = isinstance(background, (int, float)) and not isinstance(background, bool)
+            if not number or not 0.0 <= background <= 1.0:  # NaN fails the range test too
+                problems.append(Problem(f"structure.backgrounds.{role}", background, "a background in [0, 1] (0 = sales .. 1 = marketing)"))
     return problems
 
 
@@ -315,6 +381,11 @@ def _check_structure(s: Structure) -> list[Problem]:
     for role, boss in roles.items():
         if boss is not None and boss not in roles:
             problems.append(Problem(f"structure.reports_to.{role}", boss, "a role listed in reports_to, or None/'' for the top"))
+    if s.quota_owner is not None and s.quota_owner not in roles:
+        problems.append(Problem("structure.quota_owner", s.quota_owner, f"a role listed in reports_to ({', '.join(map(str, roles))})"))
+    for role in s.backgrounds:
+        if role not in roles:
+            problems.append(Problem(f"structure.backgrounds.{role}", role, "a role listed in reports_to"))
     for role, leader in s.leaders.items():
         if role not in roles:
             problems.append(Problem(f"structure.leaders.{role}", role, "a role listed in reports_to"))

@@ -14,6 +14,7 @@ from typing import Any
 
 from orgsim.config.checks import check_horizon, check_number
 from orgsim.config.errors import Problem
+from orgsim.experiment.holders import check_leaders
 from orgsim.experiment.runner import check_executor, check_progress
 
 #: The most replications one study may ask for (per structure and point).
@@ -34,6 +35,9 @@ class RunOptions:
         executor: where the replications run (see :mod:`orgsim.experiment.runner`).
         progress: None (a bar in a terminal or notebook), True or False.
         store: None, or a folder to save each replication in as it finishes.
+        leaders: ``"sampled"`` (each seat's holder drawn per replication, paired across
+            structures; see :mod:`orgsim.experiment.holders`) or ``"fixed"`` (the profiles as given).
+        population: the :class:`~orgsim.LeaderPopulation` sampled holders come from (None: the default).
     """
 
     replications: Any
@@ -42,6 +46,8 @@ class RunOptions:
     executor: Any = None
     progress: Any = None
     store: Any = None
+    leaders: Any = "sampled"
+    population: Any = None
 
     def problems(self) -> list[Problem]:
         """Every bad option, in argument order (empty when all are fine)."""
@@ -56,6 +62,7 @@ class RunOptions:
         ]
         if self.store is not None and not isinstance(self.store, (str, os.PathLike)):
             found.append(Problem("store", self.store, "None or a folder path (str or pathlib.Path)"))
+        found.extend(check_leaders(self.leaders, self.population))
         return [p for p in found if p is not None]
 
     @property

@@ -318,6 +318,37 @@ class Experiment:
         values = {"mean": d["mean"], "se": d["se"], "df": d["df"]}
         return self._interval_table(names, [self.labels[s] for s in others], counts, values, d["mean"], half)
 
+    def structure_as_run(self, label: str, replication: int, point: int = 0) -> Any:
+        """The structure ``label`` as replication ``replication`` ran it: with the seats' holders
+        drawn for that replication (``leaders="sampled"``) or as given (``"fixed"``).
+
+        ``orgsim.simulate(scenario, exp.structure_as_run(label, r), seed=exp.seed_sequence(r))``
+        repeats that replication bit for bit (for a sweep, with the point's scenario)."""
+        from orgsim.config.population import LeaderPopulation
+        from orgsim.config.scenario import Scenario
+        from orgsim.config.structure import Structure
+        from orgsim.experiment.designs import plain
+        from orgsim.experiment.holders import holders
+
+        s = self._label(label, "label")
+        raise_problems([check_number("replication", replication, 0, self.replications - 1, integer=True)])
+        data = self.meta.get("structures", {}).get(self.labels[s])
+        if data is None:
+            return None
+        scenario = Scenario.from_dict(self.meta["scenario"])
+        if self.points is not None:
+            raise_problems([check_number("point", point, 0, len(self.points) - 1, integer=True)])
+            scenario = scenario.replace(**{str(k): plain(v) for k, v in self.points.iloc[int(point)].items()})
+        population = self.meta.get("population")
+        return holders(
+            Structure.from_dict(data),
+            self.meta.get("leaders", "fixed"),
+            None if population is None else LeaderPopulation.from_dict(population),
+            self.seed,
+            int(replication),
+            scenario.costs.head_cost_usd_per_year,
+        )
+
     def crossover(self, a: str, b: str, metric: str = "bookings") -> Crossover:
         """The first period after which ``a``'s cumulative ``metric`` stays above ``b``'s.
 

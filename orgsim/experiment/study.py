@@ -33,9 +33,11 @@ import numpy as np
 import pandas as pd
 
 from orgsim.config.errors import Problem, ValidationError
+from orgsim.config.population import LeaderPopulation
 from orgsim.config.scenario import Scenario
 from orgsim.config.structure import Structure
 from orgsim.experiment.designs import LatinHypercube, plain, scaled_points, sweep_points
+from orgsim.experiment.holders import holders
 from orgsim.experiment.options import RunOptions
 from orgsim.experiment.results import FAILURE_COLUMNS, METRIC_ALIASES, Crossover, Experiment, ReplicationsNeeded
 from orgsim.experiment.runner import TaskFailure, run_tasks
@@ -138,6 +140,8 @@ class _Plan:
     horizons: list[float]
     points: pd.DataFrame | None
     point_changes: list[dict[str, Any]]
+    leaders: str = "fixed"
+    population: LeaderPopulation | None = None
     tasks: list[_Task] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     where: list[tuple[int, int, int]] = field(default_factory=list)  # (point, structure, replication)
@@ -145,15 +149,27 @@ class _Plan:
     def build(self) -> None:
         seeds = self.seed_records()
         structure_shas = {label: structure_sha256(None if s is None else s.to_dict()) for label, s in self.structures.items()}
+        sampled = self.leaders == "sampled"
         for p, (scenario, horizon) in enumerate(zip(self.scenarios, self.horizons, strict=True)):
             sha = scenario_sha256(scenario.to_dict())
+            head_cost = scenario.costs.head_cost_usd_per_year
             # replication-major order: an interrupted run holds complete replications (all structures)
             for r in range(self.replications):
                 for s, label in enumerate(self.labels):
-                    self.tasks.append(_Task(scenario, self.structures[label], self.seed, (r,), horizon))
-                    key = task_key(sha, structure_shas[label], seeds[r], horizon)
+                    structure = self.structures[label]
+                    if sampled and structure is not None:  # the holders of this replication's seats
+                        structure = holders(structure, self.leaders, self.population, self.seed, r, head_cost)
+                        structure_sha = structure_sha256(structure.to_dict())  # type: ignore[union-attr]
+                    else:
+                        structure_sha = structure_shas[label]
+                    self.tasks.append(_Task(scenario, structure, self.seed, (r,), horizon))
+                    key = task_key(sha, structure_sha, seeds[r], horizon)
                     self.entries.append(Entry(label=label, replication=r, point=p, key=key, seed=seeds[r]))
                     self.where.append((p, s, r))
+
+    def holders_record(self) -> dict[str, Any]:
+        """How the seats are held, as plain data (manifest, metadata)."""
+        return {"leaders": self.leaders, "population": None if self.population is None else self.population.to_dict()}
 
     def seed_records(self) -> list[dict[str, Any]]:
         return [{"entropy": self.seed, "spawn_key": [r]} for r in range(self.replications)]
@@ -190,6 +206,8 @@ def _prepare(kind: str, scenario: Any, structures: Any, grid_or_samples: Any, op
         horizons=[horizon if horizon is not None else float(s.horizon_days) for s in scenarios],
         points=points,
         point_changes=changes,
+        leaders=str(options.leaders),
+        population=options.population,
     )
     plan.build()
     return plan
@@ -200,7 +218,7 @@ def _open_store(plan: _Plan, folder: Any, versions: dict[str, Any]) -> ResultSto
     store = ResultStore(folder).open(scenario=plan.scenario.to_dict(), seed=plan.seed, horizon_days=plan.horizon_arg, versions=versions)
     try:
         store.register(
-            {label: None if s is None else s.to_dict() for label, s in plan.structures.items()},
+            {label: None if s is None else {**s.to_dict(), "holders": plan.holders_record()} for label, s in plan.structures.items()},
             plan.seed_records(),
             [
                 {"scenario_sha256": scenario_sha256(s.to_dict()), "changes": c}
@@ -280,6 +298,7 @@ def _execute(plan: _Plan, options: RunOptions, *, desc: str) -> Experiment:
         "seed": plan.seed,
         "replications": plan.replications,
         "structures": {label: None if s is None else s.to_dict() for label, s in plan.structures.items()},
+        **plan.holders_record(),
         "versions": versions,
         "elapsed_s": time.perf_counter() - started,
     }
@@ -349,12 +368,18 @@ def compare(
     executor: Executor | str | Any | None = None,
     progress: bool | None = None,
     store: str | os.PathLike[str] | None = None,
+    leaders: str = "sampled",
+    population: LeaderPopulation | None = None,
 ) -> Experiment:
     """Run ``replications`` replications of ``scenario`` under each structure.
 
     Replication ``r`` of every structure uses the same seed,
     ``numpy.random.SeedSequence(seed).spawn(replications)[r]`` (common random numbers), so
-    differences between structures are paired.
+    differences between structures are paired. With ``leaders="sampled"`` (the default) each
+    seat's holder is drawn per replication from ``population`` around the seat's background,
+    and replication ``r`` puts the same talent quantile in the same seat of every structure
+    (:mod:`orgsim.experiment.holders`): the comparison is of structures with equally talented
+    people, not of hand-picked leaders.
 
     Args:
         scenario: the company and market (``None``: ``Scenario()``).
@@ -371,6 +396,9 @@ def compare(
         progress: ``None`` shows a progress bar in a terminal or notebook; True/False force it.
         store: a folder to save each replication in as it finishes; running the same call
             again loads what is there and runs only the rest (see :mod:`orgsim.store`).
+        leaders: ``"sampled"`` (holders drawn per replication, paired across structures) or
+            ``"fixed"`` (each structure's profiles as given, e.g. ``presets.all("seed")``).
+        population: the :class:`~orgsim.LeaderPopulation` holders are drawn from (None: its defaults).
 
     Returns:
         an :class:`Experiment`. Replications that raised are listed in ``Experiment.failures``
@@ -379,7 +407,7 @@ def compare(
     Raises:
         ValidationError: for any invalid argument, before anything is simulated.
     """
-    options = RunOptions(replications, seed, horizon_days, executor, progress, store)
+    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population)
     return _execute(_prepare("compare", scenario, structures, None, options), options, desc="orgsim compare")
 
 
@@ -394,6 +422,8 @@ def sweep(
     executor: Executor | str | Any | None = None,
     progress: bool | None = None,
     store: str | os.PathLike[str] | None = None,
+    leaders: str = "sampled",
+    population: LeaderPopulation | None = None,
 ) -> Experiment:
     """:func:`compare` at every point of a parameter grid or sample.
 
@@ -414,7 +444,7 @@ def sweep(
     Raises:
         ValidationError: for any invalid argument or point, before anything is simulated.
     """
-    options = RunOptions(replications, seed, horizon_days, executor, progress, store)
+    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population)
     return _execute(_prepare("sweep", scenario, structures, grid_or_samples, options), options, desc="orgsim sweep")
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from orgsim.config import Costs as CostParams
-from orgsim.config import Structure
+from orgsim.config import Mechanisms, Structure
+from orgsim.model.positions import interface_share, sales_and_marketing_roles
 
 if TYPE_CHECKING:
     import simpy
@@ -18,12 +19,19 @@ if TYPE_CHECKING:
     from orgsim.model.recorder import Counters
 
 
-def leadership_cost_per_year(structure: Structure | None, head_cost_usd_per_year: float) -> float:
-    """Every role of the structure: its leader's salary, or a head's cost if it has no profile."""
+def leadership_cost_per_year(structure: Structure | None, head_cost_usd_per_year: float, mechanisms: Mechanisms) -> float:
+    """The roles on the lines from each head up to the integrator (each extra layer costs):
+    a holder's salary, or a head's cost where no profile is given. The integrator charges the
+    share of their time the interface gets (:func:`~orgsim.model.positions.interface_share`);
+    roles outside sales and marketing charge nothing."""
     if structure is None:
         return 0.0
-    leaders = structure.leaders
-    return sum(leaders[role].salary_usd_per_year if role in leaders else head_cost_usd_per_year for role in structure.reports_to)
+    leaders, top = structure.leaders, structure.integrator_role
+    total = 0.0
+    for role in sales_and_marketing_roles(structure):
+        cost = leaders[role].salary_usd_per_year if role in leaders else head_cost_usd_per_year
+        total += cost * interface_share(structure, mechanisms) if role == top else cost
+    return total
 
 
 class Costs:

@@ -42,6 +42,7 @@ from orgsim.model.leadflow import LeadFlow
 from orgsim.model.market import MarketStocks, StockEffects
 from orgsim.model.marketing import FixedShares, MarketingTeam, steady_state_levels
 from orgsim.model.pipeline import OpenDeal, Pipeline
+from orgsim.model.positions import positions
 from orgsim.model.quota import Quarters, SalesPlan
 from orgsim.model.recorder import Counters, LeadLog, Recorder
 from orgsim.model.sales import SalesTeam
@@ -66,8 +67,10 @@ class Model:
     ):
         self.scenario = scenario
         self.structure = structure
-        # Leadership: the integrator's attributes drive the mechanisms (none without a structure).
+        # Leadership: the profiles the mechanisms read, after the position mechanisms (none
+        # without a structure); `leader` is the integrator's own profile.
         self.leader = structure.integrator if structure is not None else None
+        self.positions = positions(structure, scenario.mechanisms, scenario.leadership) if structure is not None else None
         self.horizon_days = float(horizon_days)
         self.env = simpy.Environment()
         self.streams = Streams(seed, prefix=stream_prefix)
@@ -91,13 +94,13 @@ class Model:
     def _build_marketing(self) -> None:
         """Market stocks (starting at the steady state of the company's past split, unless
         empty) and the marketing team with its allocation policy."""
-        scenario, leader, mech = self.scenario, self.leader, self.scenario.mechanisms
+        scenario, pos, mech = self.scenario, self.positions, self.scenario.mechanisms
         marketing = scenario.marketing
         past = {} if marketing.initial_stocks == "empty" else steady_state_levels(scenario, marketing.initial_long_term_share)
         self.stocks = MarketStocks(scenario.market, past)
         self.effects = StockEffects(self.stocks, mech)
-        if leader is not None and mech.planning_allocation:
-            policy: Any = LeaderAllocation(scenario, leader, stock_impacts(scenario), pressure_shortens_horizon=mech.quota_pressure)
+        if pos is not None and mech.planning_allocation:
+            policy: Any = LeaderAllocation(scenario, pos.allocator, stock_impacts(scenario), pressure_shortens_horizon=mech.quota_pressure)
         else:
             policy = FixedShares(marketing.long_term_share)
         workdays = scenario.calendar.workdays_per_week
@@ -108,21 +111,30 @@ class Model:
 
     def _build_leadership(self) -> None:
         """Escalation of disputes, follow-up discipline (trust) and CRM learning."""
-        scenario, leader, mech = self.scenario, self.leader, self.scenario.mechanisms
+        scenario, pos, mech = self.scenario, self.positions, self.scenario.mechanisms
         params = scenario.leadership
         self.escalation = (
-            Escalation(self.env, leader, params, self.counters, self.streams["disputes"], partial(self.marketing.rush, 1))
-            if (leader is not None and mech.escalation)
+            Escalation(
+                self.env,
+                pos.interface,
+                params,
+                self.counters,
+                self.streams["disputes"],
+                partial(self.marketing.rush, 1),
+                levels=pos.dispute_levels,
+            )
+            if (pos is not None and mech.escalation)
             else None
         )
         base_ignore = scenario.sales.ignore_share if mech.unfollowed_mqls else 0.0
-        enforcer = leader if mech.follow_up_discipline else None
+        enforcer = pos.sales if (pos is not None and mech.follow_up_discipline) else None
         self.discipline = FollowUpDiscipline(params, self.counters, base_ignore, enforcer, self.escalation)
-        self.crm = CrmLearning(params, self.counters, leader.crm_discipline) if leader is not None and mech.crm_learning else None
+        self.crm = CrmLearning(params, self.counters, pos.sales.crm_discipline) if pos is not None and mech.crm_learning else None
 
     def _build_sales(self, keep_pipeline: bool) -> None:
         """The sales team and the pipeline, with the leader's effects on them."""
-        scenario, leader, mech = self.scenario, self.leader, self.scenario.mechanisms
+        scenario, mech = self.scenario, self.scenario.mechanisms
+        leader = self.positions.sales if self.positions is not None else None
         sales, deals, params = scenario.sales, scenario.deals, scenario.leadership
         coach, check, discount = 1.0, 1.0, deals.discount_mean
         self.outbound_productivity = 1.0
@@ -165,7 +177,7 @@ class Model:
     def _build_leadflow(self) -> None:
         """Lead generation and scoring; agreed scoring criteria cut the scoring noise."""
         leader, mech = self.leader, self.scenario.mechanisms
-        agreed = leader is not None and leader.agreed_scoring_criteria and mech.scoring_criteria
+        agreed = leader is not None and leader.agreed_scoring_criteria and mech.scoring_criteria  # agreed at the interface
         self.leadflow = LeadFlow(
             self.env,
             self.counters,
@@ -183,7 +195,7 @@ class Model:
 
     def _build_bookkeeping(self) -> None:
         """Costs, the quarter cycle and the recorder."""
-        scenario, leader, mech = self.scenario, self.leader, self.scenario.mechanisms
+        scenario, pos, mech = self.scenario, self.positions, self.scenario.mechanisms
         self.costs = Costs(
             self.env,
             self.counters,
@@ -191,7 +203,7 @@ class Model:
             reps=self.sales.headcount,
             marketers=scenario.marketing.marketers,
             leadership_usd_per_year=(
-                leadership_cost_per_year(self.structure, scenario.costs.head_cost_usd_per_year) if mech.leader_costs else 0.0
+                leadership_cost_per_year(self.structure, scenario.costs.head_cost_usd_per_year, mech) if mech.leader_costs else 0.0
             ),
         )
         self.plan = SalesPlan(self.counters, scenario.leadership, scenario.sales.quota_shares, lambda: self.sales.reps)
@@ -202,7 +214,8 @@ class Model:
             self.plan,
             horizon_days=self.horizon_days,
             hires_per_quarter=scenario.growth.rep_hires_per_quarter if mech.growth_stage else 0,
-            quota_sensitivity=leader.quota_sensitivity if (leader is not None and mech.quota_pressure) else None,
+            quota_sensitivity=pos.allocator.quota_sensitivity if (pos is not None and mech.quota_pressure) else None,
+            discount_sensitivity=pos.discount_sensitivity if (pos is not None and mech.quota_pressure) else None,
             marketers=scenario.marketing.marketers,
             hire=self._hire,
             rush=self.marketing.rush,

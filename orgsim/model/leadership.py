@@ -307,8 +307,10 @@ def stock_impacts(scenario: Scenario) -> dict[str, float]:
 class Escalation:
     """Cross-functional disputes wait for the integrator's attention (MODEL.md 3.11).
 
-    Disputes arrive as a Poisson process (stream ``disputes``). The integrator is a SimPy
-    resource of capacity one who spends ``dispute_attention_days / attention`` on each. A
+    Disputes arrive as a Poisson process (stream ``disputes``) and travel ``levels`` reporting
+    lines up to the integrator, ``dispute_days_per_level`` each. The integrator is a SimPy
+    resource of capacity one who spends ``dispute_attention_days * (1 + detail_loss_per_level
+    * levels) / attention`` on each (the detail lost on the way is made up for). A
     waiting dispute costs rework and adds to the unfollowed share; once resolved, it goes to
     sales with probability ``(1 - bias) / 2``, and a dispute won by sales may pull a marketer
     onto a rush campaign.
@@ -322,6 +324,8 @@ class Escalation:
         counters: Counters,
         rng: np.random.Generator,
         on_sales_win: Callable[[], None],
+        *,
+        levels: int = 0,
     ):
         self.env = env
         self.leader = leader
@@ -331,6 +335,8 @@ class Escalation:
         self.on_sales_win = on_sales_win
         self.integrator = simpy.Resource(env, capacity=1)
         self.waiting = 0
+        self.travel_days = levels * params.dispute_days_per_level
+        self.handling_days = params.dispute_attention_days * (1.0 + params.detail_loss_per_level * levels) / max(leader.attention, 0.01)
 
     def run(self, horizon: float) -> Generator[simpy.Event, Any, None]:
         rate = self.params.disputes_per_week / 7.0
@@ -349,6 +355,8 @@ class Escalation:
         self.waiting += 1
         c.disputes_waiting = self.waiting
         arrived = self.env.now
+        if self.travel_days > 0:  # up the reporting lines to the integrator
+            yield Timeout(self.env, self.travel_days)
         with self.integrator.request() as request:
             yield request
             waited = self.env.now - arrived
@@ -357,7 +365,7 @@ class Escalation:
             c.rework_usd += waited * self.params.dispute_rework_usd_per_day
             self.waiting -= 1
             c.disputes_waiting = self.waiting
-            yield Timeout(self.env, self.params.dispute_attention_days / max(self.leader.attention, 0.01))
+            yield Timeout(self.env, self.handling_days)
         c.disputes_resolved += 1
         if u_side < (1.0 - self.leader.bias) / 2.0:
             c.disputes_for_sales += 1

@@ -99,9 +99,10 @@ class Quarters:
 
     Wired by callbacks: ``hire(n)`` adds reps, ``rush(n)`` launches rush marketing projects,
     ``discount(extra)`` sets the pressure discount and ``clear_discount()`` drops it.
-    ``quota_sensitivity`` is the leader's (``None``: no pressure, where there is no structure
-    or ``mechanisms.quota_pressure`` is off); the checks still happen, so the events are the
-    same whatever the switch."""
+    ``quota_sensitivity`` is the one the marketing allocator feels (rush campaigns) and
+    ``discount_sensitivity`` the quota owner's (pressure discounts); ``None``: no pressure,
+    where there is no structure or ``mechanisms.quota_pressure`` is off. The checks still
+    happen, so the events are the same whatever the switch."""
 
     def __init__(
         self,
@@ -113,6 +114,7 @@ class Quarters:
         horizon_days: float,
         hires_per_quarter: int,
         quota_sensitivity: float | None,
+        discount_sensitivity: float | None = None,
         marketers: int,
         hire: Callable[[int], None],
         rush: Callable[[int], None],
@@ -126,6 +128,7 @@ class Quarters:
         self.horizon_days = horizon_days
         self.hires_per_quarter = hires_per_quarter
         self.quota_sensitivity = quota_sensitivity
+        self.discount_sensitivity = quota_sensitivity if discount_sensitivity is None else discount_sensitivity
         self.marketers = marketers
         self._hire = hire
         self._rush = rush
@@ -173,7 +176,6 @@ class Quarters:
         quota = self.plan.team_quota_rate() * params.quarter_days / YEAR_DAYS
         expected = quota * check_day / params.quarter_days
         shortfall = max(0.0, 1.0 - (c.bookings_usd - booked_at_start) / expected) if expected > 0 else 0.0
-        intensity = self.quota_sensitivity * shortfall  # type: ignore[operator]
         c.quota_pressure = shortfall
-        self._rush(round(intensity * params.pressure_rush_share * self.marketers))
-        self._discount(intensity * params.pressure_discount)
+        self._rush(round(self.quota_sensitivity * shortfall * params.pressure_rush_share * self.marketers))  # type: ignore[operator]
+        self._discount(self.discount_sensitivity * shortfall * params.pressure_discount)  # type: ignore[operator]
