@@ -161,6 +161,8 @@ def winners(
     executor: Executor | str | Any | None = None,
     progress: bool | None = None,
     store: str | os.PathLike[str] | None = None,
+    leaders: str = "sampled",
+    population: Any = None,
 ) -> Winners:
     """Over ``samples`` Latin hypercube points of the uncertain space, the best structure at
     each point, the probability each is best, and (with :meth:`Winners.regions`) where the
@@ -177,7 +179,8 @@ def winners(
         confidence: of the paired-difference intervals of the margin.
 
     The other arguments (``scenario``, ``structures``, ``uncertain``, ``replications``, ``seed``,
-    ``sample_seed``, ``horizon_days``, ``executor``, ``progress``, ``store``) are those of :func:`morris`.
+    ``sample_seed``, ``horizon_days``, ``executor``, ``progress``, ``store``, ``leaders``,
+    ``population``) are those of :func:`morris`.
 
     Raises:
         ValidationError: for bad declarations, arguments or points, before anything runs.
@@ -189,7 +192,7 @@ def winners(
         confidence_problem(confidence),
     ]
     days, horizon_days = _read_days(at_days, horizon_days, problems)
-    options = RunOptions(replications, seed, horizon_days, executor, progress, store)
+    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population)
     raise_problems([*problems, sample_seed_problem(sample_seed), *options.problems()])
     unit = LatinHypercube(u.ranges, n=int(samples), seed=int(sample_seed)).unit_sample()
     points, index, experiment = evaluate(scenario, structures, u, unit, options)

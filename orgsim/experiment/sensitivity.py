@@ -275,6 +275,8 @@ def morris(
     executor: Executor | str | Any | None = None,
     progress: bool | None = None,
     store: str | os.PathLike[str] | None = None,
+    leaders: str = "sampled",
+    population: Any = None,
 ) -> Sensitivity:
     """Morris elementary-effects screening of the declared uncertainties.
 
@@ -296,6 +298,7 @@ def morris(
         executor: where the runs go, as in :func:`orgsim.sweep` (None: a process pool; ``"serial"``: here).
         progress: progress bar (None: in a terminal or notebook).
         store: a result-store folder; running again resumes.
+        leaders, population: who holds the seats, as in :func:`~orgsim.compare` (default: sampled).
 
     Returns:
         a :class:`Sensitivity`; call ``.indices(metric, output)`` for the indices.
@@ -305,7 +308,7 @@ def morris(
         ImportError: without SALib (``pip install 'orgsim[sensitivity]'``).
     """
     u = _uncertainties(uncertain)
-    options = RunOptions(replications, seed, horizon_days, executor, progress, store)
+    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population)
     even = is_int(levels) and levels >= 2 and levels % 2 == 0
     raise_problems(
         [
@@ -335,6 +338,8 @@ def sobol(
     executor: Executor | str | Any | None = None,
     progress: bool | None = None,
     store: str | os.PathLike[str] | None = None,
+    leaders: str = "sampled",
+    population: Any = None,
 ) -> Sensitivity:
     """Sobol first-order and total indices of the declared uncertainties (Saltelli design).
 
@@ -355,7 +360,7 @@ def sobol(
         ImportError: without SALib (``pip install 'orgsim[sensitivity]'``).
     """
     u = _uncertainties(uncertain)
-    options = RunOptions(replications, seed, horizon_days, executor, progress, store)
+    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population)
     power_of_two = is_int(samples) and samples >= 2 and (samples & (samples - 1)) == 0
     raise_problems(
         [

@@ -48,7 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     found = read_scenario_file(args.scenario)
     scenario = found.scenario
-    label, structure = run_structure_arg(args.structure, args.structure_file, found.structure)
+    label, structure = run_structure_arg(args.structure, args.structure_file, found.structure, args.profile)
     leads_csv = None if args.leads_csv is None else Path(args.leads_csv)
     if leads_csv is not None:
         check_output_file(leads_csv, "--leads-csv")
@@ -113,16 +113,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     found = experiment_scenario(args)
     scenario = found.scenario
-    structures = structures_arg(args.structures, args.structure_file, found.structure)
+    structures = structures_arg(args.structures, args.structure_file, found.structure, args.profile)
     executor = executor_arg(args.workers)
     out = out_arg(args.out)
     baseline, chosen = baseline_arg(args.baseline, structures)
     check_output_folder(out, store=args.store)
     horizon = args.horizon_days  # --horizon-days, else the scenario file's, else three years
-    raise_problems(RunOptions(args.replications, args.seed, horizon, executor).problems())  # before the header
+    raise_problems(RunOptions(args.replications, args.seed, horizon, executor, leaders=args.leaders).problems())  # before the header
+    held = "leaders sampled per replication (paired)" if args.leaders == "sampled" else f"leaders fixed ({args.profile} profiles)"
     print(
         f"orgsim compare: scenario {scenario.name!r}, {len(structures)} structures x {args.replications} replications, "
-        f"{horizon:g} days, seed {args.seed}, baseline {baseline}{chosen}",
+        f"{horizon:g} days, seed {args.seed}, {held}, baseline {baseline}{chosen}",
         flush=True,
     )
     experiment = compare(
@@ -134,6 +135,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         executor=executor,
         progress=False if args.no_progress else None,
         store=args.store,
+        leaders=args.leaders,
     )
     print(compare_table(experiment, baseline))
     if len(structures) > 1 and "bookings_usd" in experiment.total_names:  # names are empty when every run failed
@@ -167,7 +169,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     found = experiment_scenario(args)
     scenario = found.scenario
-    structures = structures_arg(args.structures, args.structure_file, found.structure)
+    structures = structures_arg(args.structures, args.structure_file, found.structure, args.profile)
     out = out_arg(args.out)
     if bool(args.param) == bool(args.range):
         raise invalid("--param/--range", None, "either --param KEY=V1,V2,... (a grid) or --range KEY=LOW:HIGH with --samples N")
@@ -188,6 +190,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         executor=executor,
         progress=False if args.no_progress else None,
         store=args.store,
+        leaders=args.leaders,
     )
     print(sweep_table(experiment))
     args.phase = "writing"

@@ -28,13 +28,15 @@ def load_scenario(path: str | None) -> Scenario:
     return read_scenario_file(path).scenario
 
 
-def structures_arg(names: Sequence[str] | None, files: Sequence[str] | None, embedded: Any = None) -> dict[str, object]:
-    """Presets by name plus structures from TOML files and the scenario file's embedded
-    ``[structure]``, labelled by name (all presets if none of these is given)."""
+def structures_arg(
+    names: Sequence[str] | None, files: Sequence[str] | None, embedded: Any = None, profile: str = "background"
+) -> dict[str, object]:
+    """Presets by name (holders of ``profile``) plus structures from TOML files and the scenario
+    file's embedded ``[structure]``, labelled by name (all presets if none of these is given)."""
     from orgsim.config import presets
     from orgsim.present.cli.inputs import read_structure_file
 
-    known = presets.all()
+    known = presets.all(profile)  # type: ignore[arg-type]
     chosen: dict[str, object] = {}
     custom = [*(files or []), *([] if embedded is None else [embedded])]
     for name in names or ([] if custom else list(known)):
@@ -53,7 +55,7 @@ def structures_arg(names: Sequence[str] | None, files: Sequence[str] | None, emb
     return chosen
 
 
-def run_structure_arg(name: str | None, files: Sequence[str] | None, embedded: Any = None) -> tuple[str, Any]:
+def run_structure_arg(name: str | None, files: Sequence[str] | None, embedded: Any = None, profile: str = "background") -> tuple[str, Any]:
     """The one structure of ``orgsim run`` and its label: ``--structure NAME``, ``--structure-file
     FILE`` or the scenario file's embedded ``[structure]``, else none (the model's base behaviour)."""
     from orgsim.config import presets
@@ -64,7 +66,7 @@ def run_structure_arg(name: str | None, files: Sequence[str] | None, embedded: A
     if files and len(files) > 1:
         raise invalid("--structure-file", files, "one file: orgsim run simulates one structure (compare several with orgsim compare)")
     if name is not None:
-        known = presets.all()
+        known = presets.all(profile)  # type: ignore[arg-type]
         if name not in known:
             raise invalid("--structure", name, f"one of {', '.join(known)} (a custom one with --structure-file)")
         return name, known[name]

@@ -23,6 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", nargs="?", help="scenario TOML file (default: the built-in default scenario)")
     run.add_argument("--structure", help="a preset: marketing_under_sales, sales_under_marketing, shared_leader, siloed")
     run.add_argument("--structure-file", action="append", metavar="FILE", help="a custom structure in TOML, instead of --structure")
+    run.add_argument(
+        "--profile",
+        choices=("background", "seed"),
+        default="background",
+        help="the preset's holders: plain profiles of each seat's background (default) or the seeds' hand-set ones",
+    )
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     run.add_argument("--horizon-days", type=float, default=None, help="days to simulate (default: the scenario's)")
     run.add_argument("--leads-csv", default=None, help="also write the per-lead log to this CSV file")
@@ -105,6 +111,18 @@ def _experiment_arguments(parser: argparse.ArgumentParser, *, default_replicatio
     parser.add_argument("--out", default=default_out, help=f"folder for results and figures (default {default_out})")
     parser.add_argument("--store", default=None, metavar="DIR", help="save each replication here as it finishes; rerun to resume")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--leaders",
+        choices=("sampled", "fixed"),
+        default="sampled",
+        help="who holds the seats: drawn per replication, paired across structures (default), or the profiles as given",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=("background", "seed"),
+        default="background",
+        help="the presets' holders: plain profiles of each seat's background (default) or the seeds' hand-set ones",
+    )
 
 
 def _sensitivity_arguments(sens: argparse.ArgumentParser) -> None:

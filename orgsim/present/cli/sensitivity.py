@@ -59,7 +59,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     """
     found = experiment_scenario(args)
     scenario = found.scenario
-    structures = structures_arg(args.structures, args.structure_file, found.structure)
+    structures = structures_arg(args.structures, args.structure_file, found.structure, args.profile)
     out = out_arg(args.out)
     executor = executor_arg(args.workers)
     uncertain = _uncertain_arg(args)
@@ -74,6 +74,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         "executor": executor,
         "progress": False if args.no_progress else None,
         "store": args.store,
+        "leaders": args.leaders,
     }
     samples = _DEFAULT_SAMPLES[args.method] if args.samples is None else args.samples
     inputs = _Inputs(scenario, structures, uncertain, samples, options)
