@@ -1,32 +1,36 @@
 """Reporting structures: face validity over seeded replications, mechanism by mechanism.
 
-Every difference between structures must come from leader attributes acting through the
-mechanisms. Statistical checks use paired differences under common random numbers (replication
-r of every structure shares its seed) and a stated tolerance:
+Every difference between structures comes from the reporting lines (the position mechanisms,
+``tests/test_positions.py``) and from who holds the seats acting through the mechanisms.
+Statistical checks use paired differences under common random numbers (replication r of every
+structure shares its seed and, with sampled leaders, the same talent quantile in each seat) and
+a stated tolerance:
 
 * "higher"/"lower" claims: the one-sided 97.5% bound of the paired mean difference excludes 0
   (mean > t(0.975, R-1) x standard error);
-* "at least as much": non-inferiority with a margin of 1% of the comparator's mean (the upper
-  95% one-sided bound of the shortfall is below the margin);
 * "removes the part of the difference it explains": with the mechanism off the difference is
   zero exactly where the quantity is deterministic, otherwise it shrinks to below a third of
   its size with the mechanism on, and where the test says so (``assert_gap_removed``) the whole
   95% t-interval of the remaining paired difference lies within that third;
 * "overtakes ... and crossover reports when": the paired bookings difference at the horizon is
-  positive (as above), the crossover is found in more replications than a fair coin would give
-  (one-sided binomial test at 5%), and its median day falls before the horizon (with reps' time
-  modelled, issue 13, it falls within the first quarter).
+  positive (as above) and the crossover is found in more replications than a fair coin would
+  give (one-sided binomial test at 5%).
 
-Replications: 20 over two quarters (whose first 91 days give the one-quarter claims), 8 over
-three and five years, 12 with every mechanism on and 6 to 12 with one off over a year, and 1 to
-4 where the quantity compared is deterministic or the test is about presence, not size.
+The stylized facts are tested with sampled leaders (the default of ``compare``): equally
+talented people in every structure, so a fact that holds is a fact about reporting lines and
+seat backgrounds, under the default ``LeaderPopulation`` and position coefficients (stated
+assumptions). Measured at seed 7 with 8 replications over three years (t = mean / SE):
+sales-under-marketing books more than marketing-under-sales (+$1.53M, t 4.6), the shared
+leader (+$0.92M, t 2.8) and siloed (+$1.65M, t 8.2); the shared leader against
+marketing-under-sales is +$0.61M (t 1.7: not told apart). Under the seeds' hand-set profiles
+(``presets.all("seed")``, fixed) the shared leader leads instead (+$3.9M over
+marketing-under-sales, t 8.2): the first round's headline was about those people.
 
-The issue asks for marketing-under-sales to have lower SLA compliance than *each* other
-structure. It is lower than sales-under-marketing's and the shared leader's, but not the siloed
-structure's: the siloed CEO enforces the SLA even less (0.15 against the sales leader's 0.2) and
-leaves disputes waiting, which adds unfollowed MQLs (over a year, marketing-under-sales minus
-siloed is +0.022, SE 0.0035, 12 replications). "Sales-under-marketing: higher SLA compliance"
-is tested against every other structure.
+The mechanism tests hold the seats with fixed plain profiles of each seat's background
+(``leaders="fixed"``), so each difference is deterministic in the people and only the market
+is random. Replications: 20 over two quarters, 8 over three years, 12 with every mechanism on
+and 6 to 12 with one off over a year, and 1 to 4 where the quantity compared is deterministic
+or the test is about presence, not size.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from orgsim.config import presets
 
 MUS, SUM, SHARED, SILOED = "marketing_under_sales", "sales_under_marketing", "shared_leader", "siloed"
 ALL = presets.all()
+SEED_PROFILES = presets.all("seed")
 
 
 def run(
@@ -54,9 +59,16 @@ def run(
     horizon_days: float,
     scenario: orgsim.Scenario | None = None,
     seed: int = 7,
+    leaders: str = "fixed",
 ) -> orgsim.Experiment:
     return orgsim.compare(
-        scenario or orgsim.Scenario(), structures, replications=replications, seed=seed, horizon_days=horizon_days, progress=False
+        scenario or orgsim.Scenario(),
+        structures,
+        replications=replications,
+        seed=seed,
+        horizon_days=horizon_days,
+        progress=False,
+        leaders=leaders,
     )
 
 
@@ -86,88 +98,43 @@ def long_term_share(experiment: orgsim.Experiment) -> pd.DataFrame:
     return per_replication(experiment, "long_term_effort_share")
 
 
-# -- the stylized facts ----------------------------------------------------------------------
+# -- the stylized facts, with equally talented people (sampled leaders) -----------------------
 
 
 @pytest.fixture(scope="module")
 def two_quarters() -> orgsim.Experiment:
-    return run(ALL, replications=20, horizon_days=182)
+    return run(ALL, replications=20, horizon_days=182, leaders="sampled")
 
 
 @pytest.fixture(scope="module")
 def three_years() -> orgsim.Experiment:
-    return run(ALL, replications=8, horizon_days=1095)
+    return run(ALL, replications=8, horizon_days=1095, leaders="sampled")
 
 
-@pytest.fixture(scope="module")
-def five_years() -> orgsim.Experiment:
-    return run({SHARED: ALL[SHARED], MUS: ALL[MUS]}, replications=8, horizon_days=1825)
-
-
-# With reps' time modelled (issue 13) the first round's short-horizon claim, that
-# marketing-under-sales books at least as much as every other structure over one and two
-# quarters, no longer holds: answering MQLs sooner (sales-under-marketing's and the shared
-# leader's SLA enforcement shortens reps' queue checks) pays within weeks. Measured here (20
-# replications, seed 7): over two quarters the shared leader +$482k (SE $65k) and
-# sales-under-marketing +$226k (SE $59k) against marketing-under-sales, siloed -$388k (SE $65k);
-# over one quarter the shared leader +$95k (SE $32k), sales-under-marketing -$22k (SE $41k: not
-# told apart), siloed -$151k (SE $38k).
-@pytest.mark.parametrize("other", [SUM, SHARED])
-def test_over_two_quarters_answering_sooner_books_more_than_marketing_under_sales(two_quarters: orgsim.Experiment, other: str) -> None:
+def test_over_two_quarters_the_shared_leader_books_more_than_siloed(two_quarters: orgsim.Experiment) -> None:
+    # +$139k (SE $47k); no other pair is told apart over two quarters (|t| < 2.2), nor any over one
     bookings = per_replication(two_quarters, "bookings_usd")
-    assert_higher(bookings[other], bookings[MUS])
+    assert_higher(bookings[SHARED], bookings[SILOED])
 
 
-def test_over_two_quarters_marketing_under_sales_books_more_than_siloed(two_quarters: orgsim.Experiment) -> None:
-    bookings = per_replication(two_quarters, "bookings_usd")
-    assert_higher(bookings[MUS], bookings[SILOED])
-
-
-def bookings_by_day(experiment: orgsim.Experiment, day: float) -> pd.DataFrame:
-    """replication x structure table of bookings in the periods ending on or before ``day``.
-
-    No mechanism looks ahead at the horizon, so the first 91 days of a longer run are exactly a
-    91-day run (docs/studies/structures.py checks this bit for bit)."""
-    frame = experiment.to_frame()
-    wide = frame[frame.metric.isin(["bookings_usd", "end_day"])].pivot_table(
-        index=["structure", "replication", "period"], columns="metric", values="value", observed=True
-    )
-    early = wide[wide.end_day <= day]
-    return early.groupby(["replication", "structure"], observed=True).bookings_usd.sum().unstack("structure")
-
-
-def test_over_one_quarter_the_shared_leader_already_books_more_and_siloed_less(two_quarters: orgsim.Experiment) -> None:
-    bookings = bookings_by_day(two_quarters, 91)
-    assert len(bookings) == 20
-    assert_higher(bookings[SHARED], bookings[MUS])
-    assert_higher(bookings[MUS], bookings[SILOED])
-
-
-def test_over_three_years_the_shared_leader_overtakes_marketing_under_sales(three_years: orgsim.Experiment) -> None:
+@pytest.mark.parametrize("other", [MUS, SHARED, SILOED])
+def test_over_three_years_sales_under_marketing_books_the_most_with_equal_talent(three_years: orgsim.Experiment, other: str) -> None:
     bookings = per_replication(three_years, "bookings_usd")
-    assert_higher(bookings[SHARED], bookings[MUS])
-    crossover = three_years.crossover(SHARED, MUS, metric="bookings")
-    summary = crossover.summary().iloc[0]
-    ahead = (bookings[SHARED] > bookings[MUS]).sum()
-    assert summary["crossed"] == ahead  # reported exactly where the shared leader ends ahead
+    assert_higher(bookings[SUM], bookings[other])
+
+
+def test_sales_under_marketing_overtakes_marketing_under_sales_and_the_crossover_says_so(three_years: orgsim.Experiment) -> None:
+    bookings = per_replication(three_years, "bookings_usd")
+    summary = three_years.crossover(SUM, MUS, metric="bookings").summary().iloc[0]
+    assert summary["crossed"] == (bookings[SUM] > bookings[MUS]).sum()  # reported exactly where it ends ahead
     assert stats.binomtest(int(summary["crossed"]), int(summary["replications"]), 0.5, alternative="greater").pvalue < 0.05
-    # The first round found the crossover after a year; with reps' time modelled the shared leader
-    # is ahead within the first quarter (median day 63, 8 replications) and stays ahead.
     assert 0 < summary["median_day"] < 1095
 
 
-def test_over_five_years_the_shared_leader_overtakes_marketing_under_sales(five_years: orgsim.Experiment) -> None:
-    bookings = per_replication(five_years, "bookings_usd")
+def test_under_the_seeds_profiles_the_shared_leader_leads_instead() -> None:
+    """The first round's headline holds for the hand-set people, not for equal talent."""
+    bookings = per_replication(run({SHARED: SEED_PROFILES[SHARED], MUS: SEED_PROFILES[MUS]}, 8, 1095), "bookings_usd")
     assert_higher(bookings[SHARED], bookings[MUS])
-    summary = five_years.crossover(SHARED, MUS, metric="bookings").summary().iloc[0]
-    assert summary["crossed"] == 8
-    assert 0 < summary["median_day"] < 1825  # ahead early (median day 63 in the three-year runs), and stays ahead
-
-
-@pytest.mark.parametrize("other", [SUM, SHARED])
-def test_marketing_under_sales_follows_up_fewer_marketing_leads_within_the_sla(three_years: orgsim.Experiment, other: str) -> None:
-    sla = per_replication(three_years, "sla_compliance")
-    assert_higher(sla[other], sla[MUS])
 
 
 @pytest.mark.parametrize("other", [SUM, SHARED, SILOED])
@@ -176,8 +143,9 @@ def test_marketing_under_sales_gives_long_term_work_a_lower_share(three_years: o
     assert_higher(share[other], share[MUS])
 
 
-@pytest.mark.parametrize("other", [SUM, SHARED, SILOED])
+@pytest.mark.parametrize("other", [SUM, SILOED])
 def test_marketing_under_sales_ends_with_a_lower_brand_stock(three_years: orgsim.Experiment, other: str) -> None:
+    # against the shared leader -0.19 (SE 0.083, t 2.3): not told apart at 8 replications
     brand = per_replication(three_years, "brand_stock_end")
     assert_higher(brand[other], brand[MUS])
 
@@ -191,13 +159,23 @@ def test_sales_under_marketing_has_higher_sla_compliance(three_years: orgsim.Exp
 @pytest.mark.parametrize("other", [MUS, SHARED, SILOED])
 def test_sales_under_marketing_has_lower_rep_effectiveness(three_years: orgsim.Experiment, other: str) -> None:
     effectiveness = per_replication(three_years, "rep_effectiveness_end")
-    assert (effectiveness[other] > effectiveness[SUM]).all()  # deterministic: coaching by the integrator
+    assert_higher(effectiveness[other], effectiveness[SUM])
 
 
 @pytest.mark.parametrize("other", [MUS, SHARED, SILOED])
 def test_sales_under_marketing_gives_deeper_discounts(three_years: orgsim.Experiment, other: str) -> None:
     discount = per_replication(three_years, "mean_discount")
     assert_higher(discount[SUM], discount[other])
+
+
+@pytest.mark.parametrize("other", [SUM, SHARED])
+def test_the_siloed_structure_leaves_more_mqls_unfollowed(three_years: orgsim.Experiment, other: str) -> None:
+    """The siloed SLA question, answered by position: the CEO's span leaves disputes waiting
+    (each adds to the unfollowed share), whoever the CEO is."""
+    unfollowed = per_replication(three_years, "unfollowed_mql_share")
+    assert_higher(unfollowed[SILOED], unfollowed[other])
+    waits = per_replication(three_years, "mean_dispute_wait_days")
+    assert_higher(waits[SILOED], waits[other])
 
 
 # -- each mechanism explains its part --------------------------------------------------------
@@ -290,10 +268,14 @@ def test_discount_authority_explains_the_realised_discount_gap_over_a_year(pair_
     on = per_replication(pair_year, "mean_discount")
     without = per_replication(run(PAIR, 6, 365, off("discount_authority")), "mean_discount")
     assert_higher(on[SUM], on[MUS])
-    assert_gap_removed(on[SUM] - on[MUS], without[SUM] - without[MUS])
+    # what is left is the other way round: the CSO carries the number with a sales background's
+    # quota sensitivity and gives more pressure discounts than the CMO
+    assert abs((without[SUM] - without[MUS]).mean()) < abs((on[SUM] - on[MUS]).mean()) / 3
+    neither = per_replication(run(PAIR, 6, 365, off("discount_authority", "quota_pressure")), "mean_discount")
+    assert_gap_removed(on[SUM] - on[MUS], neither[SUM] - neither[MUS])
 
 
-def test_scoring_criteria_explain_the_shared_leaders_lower_scoring_noise() -> None:
+def test_scoring_criteria_explain_the_seed_shared_leaders_lower_scoring_noise() -> None:
     scenario = off("automation_effect", "crm_learning")  # isolate the criteria
 
     def noise(s: orgsim.Scenario, structure: orgsim.Structure) -> float:
@@ -301,9 +283,10 @@ def test_scoring_criteria_explain_the_shared_leaders_lower_scoring_noise() -> No
         inbound = leads[leads.source == "inbound"]
         return float((inbound.score - inbound.quality).std())
 
-    ratio_on = noise(scenario, ALL[SHARED]) / noise(scenario, ALL[SILOED])
-    ratio_off = noise(scenario.replace(**{"mechanisms.scoring_criteria": False}), ALL[SHARED]) / noise(
-        scenario.replace(**{"mechanisms.scoring_criteria": False}), ALL[SILOED]
+    shared, siloed = SEED_PROFILES[SHARED], SEED_PROFILES[SILOED]  # the seeds' shared leader works to agreed criteria
+    ratio_on = noise(scenario, shared) / noise(scenario, siloed)
+    ratio_off = noise(scenario.replace(**{"mechanisms.scoring_criteria": False}), shared) / noise(
+        scenario.replace(**{"mechanisms.scoring_criteria": False}), siloed
     )
     # about 5,000 inbound leads each: the sd of a sample sd is ~1% of it, so 0.05 is 5 standard errors
     assert ratio_on == pytest.approx(1 - scenario.leadership.agreed_criteria_noise_cut, abs=0.05)
@@ -319,9 +302,9 @@ def test_crm_learning_explains_the_learning_gap() -> None:
 
 def test_escalation_explains_dispute_waits_and_rework() -> None:
     pair = {SILOED: ALL[SILOED], SHARED: ALL[SHARED]}
-    on = run(pair, 4, 365)
+    on = run(pair, 8, 365)  # waits are heavy-tailed: 4 replications gave t = 3.05 against 3.18
     waits = per_replication(on, "mean_dispute_wait_days")
-    assert_higher(waits[SILOED], waits[SHARED])  # a CEO with little attention is a slow integrator
+    assert_higher(waits[SILOED], waits[SHARED])  # a CEO with seven reports gives the interface 2/7 of their attention
     without = run(pair, 2, 365, off("escalation"))
     assert (per_replication(without, "disputes").to_numpy() == 0).all()
     assert (per_replication(without, "rework_usd").to_numpy() == 0).all()
@@ -329,7 +312,8 @@ def test_escalation_explains_dispute_waits_and_rework() -> None:
 
 def test_leader_costs_explain_the_shared_leaders_extra_salary() -> None:
     on = per_replication(run(ALL, 1, 91), "leader_costs_usd")
-    assert on[SHARED].iloc[0] > on[MUS].iloc[0] > on[SILOED].iloc[0] > 0
+    # a CRO above two heads; two heads and 2/7 of a CEO; a CSO or CMO above one head
+    assert on[SHARED].iloc[0] > on[SILOED].iloc[0] > on[MUS].iloc[0] == on[SUM].iloc[0] > 0
     without = per_replication(run(ALL, 1, 91, off("leader_costs")), "leader_costs_usd")
     assert (without.to_numpy() == 0).all()
 
@@ -372,6 +356,7 @@ def test_a_custom_structure_with_the_same_attributes_gives_bit_identical_results
         sales_head="vp_sales",
         reports_to={"chief_marketing_officer": None, "vp_sales": "chief_marketing_officer"},
         leaders={"chief_marketing_officer": orgsim.Leader(background=1.0)},
+        quota_owner="chief_marketing_officer",
     )
     a = orgsim.simulate(structure=preset, seed=21, horizon_days=365, record_leads=True)
     b = orgsim.simulate(structure=custom, seed=21, horizon_days=365, record_leads=True)
@@ -388,6 +373,8 @@ def renamed(structure: orgsim.Structure) -> orgsim.Structure:
         sales_head=role[structure.sales_head],
         reports_to={role[r]: None if boss is None else role[boss] for r, boss in structure.reports_to.items()},
         leaders={role[r]: leader for r, leader in structure.leaders.items()},
+        quota_owner=None if structure.quota_owner is None else role[structure.quota_owner],
+        backgrounds={role[r]: b for r, b in structure.backgrounds.items()},
     )
 
 
@@ -402,7 +389,7 @@ def test_no_model_code_compares_against_a_structure_or_role_name() -> None:
     names = set(ALL) | {role for s in ALL.values() for role in s.reports_to}
     package = Path(orgsim.__file__).parent
     offenders = []
-    for path in package.glob("*.py"):
+    for path in [*package.glob("*.py"), *(package / "model").rglob("*.py"), *(package / "config").rglob("*.py")]:
         if path.name == "presets.py":
             continue
         for node in ast.walk(ast.parse(path.read_text())):

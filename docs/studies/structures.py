@@ -1,21 +1,38 @@
-"""The default comparison of the four structures, for docs/structures.md.
+"""The default comparison of the four structures with sampled leaders, for docs/structures.md.
 
-Runs the default scenario under the four preset structures for three years with common random
-numbers (replication r of every structure shares its seed), prints the numbers quoted in the
-page and writes the figures into docs/figures/ with the plotting functions of ``orgsim.plot``.
-Runs under a structure do not depend on the horizon (the first 182 days of a three-year run
-are exactly a 182-day run; checked below), so the one- and two-quarter results are read from
-the same runs.
+Prints every number quoted in the page and writes its figures into docs/figures/ with the
+plotting functions of ``orgsim.plot``. In order:
 
-Then switches the leadership mechanisms off one at a time (``decomposition``) to show which of them
-explains marketing-under-sales's first-year gap.
+1. ``position_facts``: what each preset's reporting lines do to the profiles the mechanisms read
+   (docs/model.md 7.23), computed at time 0, first with one and the same person (a plain
+   background-0.5 profile) in every seat, then with the plain profile of each seat's background.
+2. ``lines_only``: the four structures with that one person in every seat (``leaders="fixed"``):
+   what differs by reporting lines alone.
+3. ``main``: the default comparison with sampled leaders (``compare``'s default: each seat's
+   holder drawn per replication from ``orgsim.LeaderPopulation()`` around the seat's background,
+   the same talent quantile in the same seat of every structure), four structures x 30
+   replications x three years, seed 2024, common random numbers. Runs do not depend on the
+   horizon (the first 182 days of a three-year run are exactly a 182-day run; checked below), so
+   the one- and two-quarter results are read from the same runs.
+4. The same structures with fixed leaders: the plain profiles (``presets.all()``) and the seeds'
+   hand-set profiles (``presets.all("seed")``), the first round's set-up.
+5. ``decompositions``: ``Experiment.decompose`` of each headline bookings difference (each
+   structure against marketing-under-sales, and the shared leader against siloed) into reporting
+   lines, seat backgrounds and talent, for the sampled run and both fixed runs.
+6. ``claims``: the paired differences behind the seed claims in each of those runs.
+7. ``position_switches``: the position mechanisms switched off one at a time and all five at
+   once (sampled leaders, 20 replications, three years, same seed), for which mechanism explains
+   which difference, and the siloed SLA question.
 
-Run from the repository root: ``.venv/bin/python docs/studies/structures.py`` (about four
-minutes on two cores).
+Run from the repository root: ``.venv/bin/python docs/studies/structures.py`` (about 15 minutes
+on two cores, most of it the position switches and the decompositions); name parts to run only
+those, e.g. ``structures.py lines positions``.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import matplotlib
@@ -28,11 +45,15 @@ from scipy import stats
 
 import orgsim
 from orgsim import plot
+from orgsim.config import Leader, Structure
+from orgsim.model.costs import leadership_cost_per_year
+from orgsim.model.positions import interface_share, positions
 
-REPLICATIONS = 30
+REPLICATIONS = int(os.environ.get("STRUCTURES_REPLICATIONS", "30"))  # fewer only to test the script
 SEED = 2024
 HORIZON_DAYS = 1095
-MUS = "marketing_under_sales"
+EXECUTOR = 2
+MUS, SUM, SHARED, SILOED = "marketing_under_sales", "sales_under_marketing", "shared_leader", "siloed"
 FIGURES = Path(__file__).resolve().parent.parent / "figures"
 TABLE = {
     "bookings_usd": ("bookings (M$)", 1e-6, 2),
@@ -49,102 +70,161 @@ REPS_TABLE = {
     "response_within_1h_share": ("MQLs answered within 1 h", 1.0, 3),
     "unfollowed_mql_share": ("MQLs never followed up", 1.0, 3),
     "prospecting_time_share": ("reps' time prospecting", 1.0, 3),
-    "leads_outbound": ("outbound meetings", 1.0, 0),
+    "mean_dispute_wait_days": ("dispute wait (days)", 1.0, 2),
     "opportunities": ("opportunities", 1.0, 0),
     "share_of_reps_at_quota": ("rep plan years at quota", 1.0, 3),
+}
+#: The pairs whose bookings difference is decomposed: (a, b), the difference is b - a.
+PAIRS = [(MUS, SUM), (MUS, SHARED), (MUS, SILOED), (SILOED, SHARED)]
+#: The position mechanisms of docs/model.md 7.23 (the first five change the profiles the other
+#: mechanisms read; leader_costs charges each layer's salary).
+POSITION_SWITCHES = ["quota_ownership", "dual_roles", "span_of_control", "reporting_distance", "heads_below", "leader_costs"]
+POSITION_REPLICATIONS = min(20, REPLICATIONS)
+#: Differences (column label, a, b: the difference is b - a) printed for each metric.
+CONTRASTS = [
+    (f"{SUM} - {MUS}", MUS, SUM),
+    (f"{SHARED} - {MUS}", MUS, SHARED),
+    (f"{SILOED} - {MUS}", MUS, SILOED),
+    (f"{SILOED} - {SHARED}", SHARED, SILOED),
+    (f"{SILOED} - {SUM}", SUM, SILOED),
+]
+#: Metrics behind the seed claims (docs/structures.md, "Which seed claims survive equal talent").
+CLAIM_METRICS = {
+    "bookings_usd": ("bookings over three years (k$)", 1e-3, 0),
+    "profit_usd": ("profit over three years (k$)", 1e-3, 0),
+    "long_term_effort_share": ("long-term share of effort (x1000)", 1e3, 1),
+    "brand_stock_end": ("brand stock at the end (x1000)", 1e3, 1),
+    "sla_compliance": ("SLA compliance (x1000)", 1e3, 1),
+    "unfollowed_mql_share": ("MQLs never followed up (x1000)", 1e3, 1),
+    "mean_dispute_wait_days": ("mean dispute wait (days)", 1.0, 2),
+    "rep_effectiveness_end": ("rep effectiveness (x1000)", 1e3, 1),
+    "mean_discount": ("mean discount (x1000)", 1e3, 2),
+    "crm_learning_end": ("CRM learning at the end (x1000)", 1e3, 1),
+    "mql_qualify_rate": ("MQL qualification rate (x1000)", 1e3, 1),
 }
 
 
 def cumulative_at(experiment: orgsim.Experiment, column: str, day: float) -> pd.DataFrame:
     """replication x structure table of ``column`` summed over the periods ending on or before ``day``."""
     frame = experiment.to_frame()
-    ends = frame[frame.metric == "end_day"][["structure", "replication", "period", "value"]].rename(columns={"value": "end_day"})
-    values = frame[frame.metric == column][["structure", "replication", "period", "value"]]
-    merged = values.merge(ends, on=["structure", "replication", "period"])
-    kept = merged[merged.end_day <= day + 1e-9]
+    keys = ["structure", "replication", "period"]
+    ends = frame[frame.metric == "end_day"][[*keys, "value"]].rename(columns={"value": "end_day"})
+    values = frame[frame.metric == column][[*keys, "value"]].merge(ends, on=keys)
+    kept = values[values.end_day <= day + 1e-9]
     return kept.groupby(["replication", "structure"], observed=True).value.sum().unstack("structure")[experiment.labels]
 
 
-def paired_line(table: pd.DataFrame, other: str, base: str, scale: float = 1e-3) -> str:
-    d = (table[other] - table[base]).to_numpy(dtype=float)
-    n = len(d)
-    half = stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n)
-    return f"{other} - {base}: {d.mean() * scale:9.1f} [{(d.mean() - half) * scale:9.1f}, {(d.mean() + half) * scale:9.1f}]"
+def interval(d: np.ndarray) -> tuple[float, float, float]:
+    d = np.asarray(d, dtype=float)
+    d = d[np.isfinite(d)]
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
 
 
-#: The leadership mechanisms switched off one at a time in ``decomposition`` (docs/model.md 7.12-7.20).
-LEADERSHIP = [
-    "planning_allocation",
-    "quota_pressure",
-    "follow_up_discipline",
-    "scoring_criteria",
-    "sales_effectiveness",
-    "crm_learning",
-    "escalation",
-    "discount_authority",
-    "leader_costs",
-]
-DECOMPOSITION_REPLICATIONS = 20
-DECOMPOSITION_DAYS = 364
+def fmt(triple: tuple[float, float, float], scale: float = 1e-3, digits: int = 0) -> str:
+    m, lo, hi = (x * scale for x in triple)
+    return f"{m:+,.{digits}f} [{lo:+,.{digits}f}, {hi:+,.{digits}f}]"
 
 
-def decomposition(structures: dict[str, orgsim.Structure]) -> None:
-    """Which mechanism explains marketing-under-sales's first-year gap: a sweep with every leadership
-    mechanism on, then each one off, then all off (common random numbers across points and
-    structures), printing each structure's paired bookings gap from marketing-under-sales at one
-    quarter, two quarters and one year, and the intermediate totals behind it."""
-    on = {f"mechanisms.{name}": True for name in LEADERSHIP}
-    points = [on] + [{**on, f"mechanisms.{name}": False} for name in LEADERSHIP] + [{key: False for key in on}]
-    labels = ["all on"] + [f"no {name}" for name in LEADERSHIP] + ["no leadership mechanisms"]
-    trio = {name: structures[name] for name in (MUS, "sales_under_marketing", "shared_leader")}
-    sweep = orgsim.sweep(
-        None,
-        trio,
-        pd.DataFrame(points),
-        replications=DECOMPOSITION_REPLICATIONS,
-        seed=SEED,
-        horizon_days=DECOMPOSITION_DAYS,
-        progress=False,
+def paired_line(table: pd.DataFrame, other: str, base: str, scale: float = 1e-3, digits: int = 1) -> str:
+    return f"{other} - {base}: {fmt(interval(table[other] - table[base]), scale, digits)}"
+
+
+def print_contrasts(title: str, tables: dict[str, pd.DataFrame], metrics: dict[str, tuple[str, float, int]]) -> None:
+    """One row per metric, one column per contrast: paired mean difference [95% interval]."""
+    print(f"\n{title}")
+    print("| metric | " + " | ".join(label for label, _, _ in CONTRASTS) + " |")
+    print("|---" * (len(CONTRASTS) + 1) + "|")
+    for metric, (label, scale, digits) in metrics.items():
+        table = tables[metric]
+        cells = [fmt(interval(table[b] - table[a]), scale, digits) for _, a, b in CONTRASTS]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+def run(
+    structures: dict[str, Structure], replications: int = REPLICATIONS, scenario: orgsim.Scenario | None = None, **kwargs
+) -> orgsim.Experiment:
+    started = time.time()
+    experiment = orgsim.compare(
+        scenario, structures, replications=replications, seed=SEED, horizon_days=HORIZON_DAYS, executor=EXECUTOR, progress=False, **kwargs
     )
-    frame = sweep.to_frame()
-    keys = ["point", "structure", "replication", "period"]
-    ends = frame[frame.metric == "end_day"][[*keys, "value"]].rename(columns={"value": "end_day"})
-    bookings = frame[frame.metric == "bookings_usd"][[*keys, "value"]].merge(ends, on=keys)
+    print(f"[{kwargs.get('leaders', 'sampled')} run: {time.time() - started:.0f} s, failed {experiment.n_failed}]", flush=True)
+    return experiment
+
+
+# -- 1, 2: reporting lines alone ----------------------------------------------------------------
+
+
+def one_person(structure: Structure, head_cost_usd_per_year: float) -> Structure:
+    """``structure`` with the same plain background-0.5 profile in every seat (each seat keeps its
+    position's salary: the integrator's, or a head's cost)."""
+    roles = dict.fromkeys(structure.seats().values())
+    leaders = {
+        role: Leader(
+            background=0.5,
+            salary_usd_per_year=structure.integrator.salary_usd_per_year if role == structure.integrator_role else head_cost_usd_per_year,
+        )
+        for role in roles
+    }
+    return structure.replace(leaders=leaders, backgrounds=dict.fromkeys(roles, 0.5))
+
+
+def position_facts(structures: dict[str, Structure], label: str) -> None:
+    scenario = orgsim.Scenario()
+    rows = {}
+    for name, structure in structures.items():
+        p = positions(structure, scenario.mechanisms, scenario.leadership)
+        rows[name] = {
+            "interface share of the integrator's time": interface_share(structure, scenario.mechanisms),
+            "integrator's attention left for the interface": p.interface.attention,
+            "reporting lines a dispute travels": p.dispute_levels,
+            "quota sensitivity the allocator feels": p.allocator.quota_sensitivity,
+            "quota sensitivity behind pressure discounts": p.discount_sensitivity,
+            "allocator's horizon (days)": p.allocator.horizon_days,
+            "allocator's marketing understanding": p.allocator.marketing_understanding,
+            "sales function: SLA enforcement": p.sales.sla_enforcement,
+            "sales function: sales understanding": p.sales.sales_understanding,
+            "sales function: CRM discipline": p.sales.crm_discipline,
+            "sales function: discount authority": p.sales.discount_authority,
+            "leadership cost charged (k$ a year)": leadership_cost_per_year(
+                structure, scenario.costs.head_cost_usd_per_year, scenario.mechanisms
+            )
+            / 1e3,
+        }
+    table = pd.DataFrame(rows)
+    print(f"\nposition facts at time 0, {label} (default leadership coefficients)")
+    print("| | " + " | ".join(f"`{n}`" for n in table.columns) + " |")
+    print("|---" * (len(table.columns) + 1) + "|")
+    for metric, row in table.iterrows():
+        print(f"| {metric} | " + " | ".join(f"{v:.4g}" for v in row) + " |")
+
+
+def lines_only(structures: dict[str, Structure]) -> None:
+    head_cost = orgsim.Scenario().costs.head_cost_usd_per_year
+    same = {name: one_person(s, head_cost) for name, s in structures.items()}
+    position_facts(same, "one plain background-0.5 profile in every seat")
+    position_facts(structures, "the plain profile of each seat's background (presets.all())")
+    experiment = run(same, leaders="fixed")
     print(
-        f"\nmechanisms off one at a time: {DECOMPOSITION_REPLICATIONS} replications, seed {SEED}; "
-        f"bookings gap from {MUS} (k$, 95% interval)"
+        "\nreporting lines alone: one plain background-0.5 profile in every seat, fixed, "
+        f"{REPLICATIONS} replications, {HORIZON_DAYS} days, seed {SEED}"
     )
-    for day in (91, 182, DECOMPOSITION_DAYS):
-        table = bookings[bookings.end_day <= day + 1e-9].groupby(["point", "replication", "structure"], observed=True).value.sum()
-        table = table.unstack("structure")
-        print(f"  over {day} days")
-        for point, label in enumerate(labels):
-            rows = table.xs(point, level="point")
-            lines = [paired_line(rows, other, MUS).split(": ")[1] for other in trio if other != MUS]
-            print(f"    {label:26s} {MUS} {rows[MUS].mean() / 1e3:7.0f}   sales_under_marketing {lines[0]}   shared_leader {lines[1]}")
-    intermediate = [
-        "mean_response_hours",
-        "response_within_1h_share",
-        "unfollowed_mql_share",
-        "follow_ups",
-        "prospecting_time_share",
-        "leads_outbound",
-        "opportunities",
-        "win_rate",
-    ]
-    means = sweep.summary(intermediate)["mean"].unstack("metric")[intermediate]
-    means = means.rename(index=dict(enumerate(labels)), level="point")
-    with pd.option_context("display.width", 250, "display.max_columns", 20, "display.float_format", "{:,.3f}".format):
-        print(f"\nintermediate totals over {DECOMPOSITION_DAYS} days (means), all on and follow-up discipline off")
-        print(means.loc[["all on", "no follow_up_discipline"]])
+    means = experiment.summary(["bookings_usd", "profit_usd"])["mean"].unstack("metric") / 1e6
+    print("means (M$):\n" + means.round(2).to_string())
+    print_contrasts("paired differences, reporting lines alone", {m: experiment.totals(m) for m in CLAIM_METRICS}, CLAIM_METRICS)
 
 
-def main() -> None:
-    structures = orgsim.presets.all()
-    experiment = orgsim.compare(None, structures, replications=REPLICATIONS, seed=SEED, horizon_days=HORIZON_DAYS, progress=False)
-    check = orgsim.simulate(structure=structures[MUS], seed=experiment.seed_sequence(0), horizon_days=182)
-    assert check.totals["bookings_usd"] == cumulative_at(experiment, "bookings_usd", 182).loc[0, MUS]
-    print(f"four structures x {REPLICATIONS} replications, {HORIZON_DAYS} days, seed {SEED}, failed: {experiment.n_failed}\n")
+# -- 3: the default comparison -----------------------------------------------------------------
+
+
+def default_comparison(structures: dict[str, Structure]) -> orgsim.Experiment:
+    experiment = run(structures)
+    check = orgsim.simulate(structure=experiment.structure_as_run(MUS, 0), seed=experiment.seed_sequence(0), horizon_days=182)
+    assert np.isclose(check.totals["bookings_usd"], cumulative_at(experiment, "bookings_usd", 182).loc[0, MUS], rtol=1e-12)
+    print(
+        f"\nsampled leaders: four structures x {REPLICATIONS} replications, {HORIZON_DAYS} days, seed {SEED}, "
+        f"failed: {experiment.n_failed}\n"
+    )
 
     for table in (TABLE, REPS_TABLE):
         summary = experiment.summary(list(table))
@@ -159,49 +239,45 @@ def main() -> None:
                 )
             print(f"| {structure} | " + " | ".join(cells) + " |")
         print()
+    response = experiment.totals("mean_response_hours")
+    print("per-replication mean response (h): median by structure", response.median().round(1).to_dict())
+    profit = experiment.totals("profit_usd")
+    print("profit (M$): sd by structure", (profit.std() / 1e6).round(2).to_dict(), "min", (profit.min() / 1e6).round(2).to_dict())
 
     for label, day in (("one quarter", 91), ("two quarters", 182), ("one year", 364), ("three years", HORIZON_DAYS)):
         table = cumulative_at(experiment, "bookings_usd", day)
-        print(f"\nbookings over {label} (k$), paired difference from {MUS}, 95% interval; mean {MUS} {table[MUS].mean() / 1e3:.0f}")
-        for other in experiment.labels:
-            if other != MUS:
-                print("  " + paired_line(table, other, MUS))
-    profit = experiment.totals("profit_usd")
-    print("\nprofit over three years (k$), paired difference from", MUS)
-    for other in experiment.labels:
-        if other != MUS:
-            print("  " + paired_line(profit, other, MUS))
-    for metric in ("leader_costs_usd", "program_spend_usd", "costs_usd"):
+        means = ", ".join(f"{s} {table[s].mean() / 1e3:,.0f}" for s in experiment.labels)
+        print(f"\nbookings over {label} (k$): means {means}; paired differences, 95% interval")
+        for _, a, b in CONTRASTS:
+            print("  " + paired_line(table, b, a, digits=0))
+        print("  " + paired_line(table, SUM, SHARED, digits=0))
+    for metric in ("profit_usd", "leader_costs_usd", "program_spend_usd", "rework_usd", "costs_usd"):
         table = experiment.totals(metric)
-        print(f"\n{metric} over three years (k$), paired difference from", MUS)
-        for other in experiment.labels:
-            if other != MUS:
-                print("  " + paired_line(table, other, MUS))
-    for metric in ("sla_compliance", "long_term_effort_share", "brand_stock_end", "mean_discount"):
-        table = experiment.totals(metric)
-        print(f"\n{metric} over three years, paired difference (x1000)")
-        for other in experiment.labels:
-            if other != MUS:
-                print("  " + paired_line(table, other, MUS, 1e3))
+        print(f"\n{metric} over three years (k$), paired difference")
+        for _, a, b in CONTRASTS:
+            print("  " + paired_line(table, b, a, digits=0))
+        print("  " + paired_line(table, SUM, SHARED, digits=0))
     print()
-    for other in experiment.labels:
-        if other != MUS:
-            s = experiment.crossover(other, MUS, metric="bookings").summary().iloc[0]
-            print(
-                f"crossover {other} over {MUS}: {int(s['crossed'])}/{int(s['replications'])} replications, "
-                f"median day {s['median_day']:.0f}, 10-90% [{s['q10_day']:.0f}, {s['q90_day']:.0f}]"
-            )
+    for a, b in ((SUM, MUS), (SHARED, MUS), (SILOED, MUS), (SUM, SHARED), (SHARED, SILOED)):
+        s = experiment.crossover(a, b, metric="bookings").summary().iloc[0]
+        print(
+            f"crossover {a} over {b}: {int(s['crossed'])}/{int(s['replications'])} replications, "
+            f"median day {s['median_day']:.0f}, 10-90% [{s['q10_day']:.0f}, {s['q90_day']:.0f}]"
+        )
+    ahead = experiment.totals("bookings_usd")
+    for a, b in ((SUM, SHARED), (SUM, MUS), (SHARED, MUS)):
+        print(f"{a} books more than {b} over three years in {(ahead[a] > ahead[b]).sum()}/{len(ahead)} replications")
 
     FIGURES.mkdir(parents=True, exist_ok=True)
+    best = ahead.mean().idxmax()
     ax = plot.bookings(experiment)
     ax.figure.savefig(FIGURES / "structures_bookings.png", dpi=110)
-    ax = plot.cumulative(experiment, "shared_leader", MUS)
+    ax = plot.cumulative(experiment, best, MUS)
     ax.figure.savefig(FIGURES / "structures_cumulative.png", dpi=110)
     ax = plot.differences(experiment, MUS)
     ax.figure.savefig(FIGURES / "structures_differences.png", dpi=110)
     frame = experiment.to_frame()
-    early = frame[frame.period < 26]
-    ax = plot.over_time(early, "bookings_usd", cumulative=True)
+    ax = plot.over_time(frame[frame.period < 26], "bookings_usd", cumulative=True)
     ax.set_title("Cumulative bookings, first two quarters (mean, 95% band)")
     ax.figure.savefig(FIGURES / "structures_first_two_quarters.png", dpi=110)
     ax = plot.cumulative_difference(experiment, MUS)  # the figure orgsim compare writes as cumulative_difference.png
@@ -209,9 +285,125 @@ def main() -> None:
     fig = plot.dashboard(experiment, baseline=MUS)
     fig.savefig(FIGURES / "structures_dashboard.png", dpi=90)
     plt.close("all")
-    print("\nwrote structures_*.png into", FIGURES)
-    decomposition(structures)
+    print(f"\nwrote structures_*.png into {FIGURES} (structures_cumulative.png: {best} against {MUS})")
+    return experiment
+
+
+# -- 4, 5, 6: fixed leaders, decompositions and the seed claims ----------------------------------
+
+
+def decompositions(experiments: dict[str, orgsim.Experiment]) -> None:
+    for label, experiment in experiments.items():
+        print(f"\ndecomposition of the paired bookings difference over three years, {label} (k$, estimate [95% interval])")
+        print("| difference | reporting lines | seat backgrounds | talent | total (b - a) |")
+        print("|---|---|---|---|---|")
+        for a, b in PAIRS:
+            started = time.time()
+            table = experiment.decompose(a, b, metric="bookings_usd")
+            cells = [
+                fmt((row["estimate"], row["ci_low"], row["ci_high"]))
+                for _, row in table.loc[["reporting_lines", "background", "talent", "total"]].iterrows()
+            ]
+            direct = experiment.totals("bookings_usd")
+            assert np.isclose(table.loc["total", "estimate"], (direct[b] - direct[a]).mean(), rtol=1e-6, atol=1.0), (label, a, b)
+            print(f"| {b} - {a} | " + " | ".join(cells) + f" |   [{time.time() - started:.0f} s]", flush=True)
+
+
+def claims(experiments: dict[str, orgsim.Experiment]) -> None:
+    for label, experiment in experiments.items():
+        tables: dict[str, pd.DataFrame] = {m: experiment.totals(m) for m in CLAIM_METRICS}
+        metrics = dict(CLAIM_METRICS)
+        for name, day in (("one quarter", 91), ("two quarters", 182), ("one year", 364)):
+            tables[f"bookings {name}"] = cumulative_at(experiment, "bookings_usd", day)
+            metrics[f"bookings {name}"] = (f"bookings over {name} (k$)", 1e-3, 0)
+        print_contrasts(f"seed claims, {label}: paired differences over three years unless stated", tables, metrics)
+
+
+# -- 7: the position mechanisms switched off -----------------------------------------------------
+
+
+def position_switches(structures: dict[str, Structure]) -> None:
+    on = {f"mechanisms.{name}": True for name in POSITION_SWITCHES}
+    five = {f"mechanisms.{name}": False for name in POSITION_SWITCHES if name != "leader_costs"}
+    points = [on] + [{**on, f"mechanisms.{name}": False} for name in POSITION_SWITCHES] + [{**on, **five}]
+    labels = ["all on"] + [f"no {name}" for name in POSITION_SWITCHES] + ["five position mechanisms off (costs on)"]
+    started = time.time()
+    sweep = orgsim.sweep(
+        None,
+        structures,
+        pd.DataFrame(points),
+        replications=POSITION_REPLICATIONS,
+        seed=SEED,
+        horizon_days=HORIZON_DAYS,
+        executor=EXECUTOR,
+        progress=False,
+    )
+    print(
+        f"\nposition mechanisms off one at a time: sampled leaders, {POSITION_REPLICATIONS} replications, {HORIZON_DAYS} days, "
+        f"seed {SEED} [{time.time() - started:.0f} s, failed {sweep.n_failed}]"
+    )
+    metrics = {
+        "bookings_usd": ("bookings (k$)", 1e-3, 0),
+        "profit_usd": ("profit (k$)", 1e-3, 0),
+        "sla_compliance": ("SLA compliance (x1000)", 1e3, 1),
+        "unfollowed_mql_share": ("MQLs never followed up (x1000)", 1e3, 1),
+        "response_within_1h_share": ("MQLs answered within 1 h (x1000)", 1e3, 1),
+        "mean_dispute_wait_days": ("mean dispute wait (days)", 1.0, 2),
+        "long_term_effort_share": ("long-term share (x1000)", 1e3, 1),
+        "mean_discount": ("mean discount (x1000)", 1e3, 2),
+    }
+    totals = {m: sweep.totals(m) for m in metrics}
+    for metric, (label, scale, digits) in metrics.items():
+        print(f"\n{label}: means and paired differences by point")
+        print(
+            "| mechanisms | "
+            + " | ".join(f"mean {short}" for short in ("MuS", "SuM", "shared", "siloed"))
+            + " | "
+            + " | ".join(c for c, _, _ in CONTRASTS)
+            + " |"
+        )
+        print("|---" * (5 + len(CONTRASTS)) + "|")
+        for point, name in enumerate(labels):
+            table = totals[metric].xs(point, level="point")
+            means = [f"{table[s].mean() * scale:,.{digits}f}" for s in structures]
+            cells = [fmt(interval(table[b] - table[a]), scale, digits) for _, a, b in CONTRASTS]
+            print(f"| {name} | " + " | ".join(means + cells) + " |")
+
+
+PARTS = ("lines", "default", "claims", "positions", "decompose")
+
+
+def main(parts: tuple[str, ...] = PARTS) -> None:
+    """Run the parts named (all by default; ``structures.py decompose`` runs only what that needs)."""
+    started = time.time()
+    structures = orgsim.presets.all()
+    if "lines" in parts:
+        lines_only(structures)
+    if {"default", "claims", "decompose"} & set(parts):
+        sampled = default_comparison(structures) if "default" in parts else run(structures)
+        fixed_plain = run(structures, leaders="fixed")
+        fixed_seed = run(orgsim.presets.all("seed"), leaders="fixed")
+        experiments = {
+            "sampled leaders (presets.all())": sampled,
+            'fixed plain profiles (presets.all(), leaders="fixed")': fixed_plain,
+            'fixed seed profiles (presets.all("seed"), leaders="fixed")': fixed_seed,
+        }
+        for label, experiment in list(experiments.items())[1:]:
+            means = experiment.summary(["bookings_usd", "profit_usd"])["mean"].unstack("metric") / 1e6
+            print(f"\n{label}: {REPLICATIONS} replications, {HORIZON_DAYS} days, seed {SEED}; means (M$)\n" + means.round(2).to_string())
+        if "claims" in parts:
+            claims(experiments)
+    if "positions" in parts:
+        position_switches(structures)
+    if "decompose" in parts:
+        decompositions(experiments)
+    print(f"\ntotal {time.time() - started:.0f} s")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    unknown = set(sys.argv[1:]) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"unknown parts {sorted(unknown)}; choose from {', '.join(PARTS)}")
+    main(tuple(sys.argv[1:]) or PARTS)

@@ -106,7 +106,9 @@ def siloed(profile: Profile = "background") -> Structure:
     the head of sales carries the number.
 
     ``profile="seed"``: 'thrown over the wall' (seed 002): no agreed criteria, weak
-    enforcement, low attention, and a salary not charged to sales and marketing."""
+    enforcement, and a salary not charged to sales and marketing. Its attention, 0.35, is what
+    the CEO's span of seven turns into the 0.1 the seeds' profile gave the interface (the span
+    of control now takes the company's share of the CEO's time)."""
     _check(profile)
     leader = Leader(background=0.5)
     if profile == "seed":
@@ -114,7 +116,7 @@ def siloed(profile: Profile = "background") -> Structure:
             background=0.5,
             sla_enforcement=0.15,
             crm_discipline=0.3,
-            attention=0.1,
+            attention=0.35,
             bias=0.0,
             agreed_scoring_criteria=False,
             salary_usd_per_year=0.0,

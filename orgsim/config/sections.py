@@ -421,6 +421,14 @@ class Leadership(Section, prefix="leadership."):
         lo_open=True,
         source="A; Chachere et al. 2003: days in a hierarchy",
     )
+    dispute_patience_days: float = param(
+        30.0,
+        0.0,
+        3650.0,
+        "days a dispute waits for the integrator before it is dropped unresolved (the status quo stands)",
+        lo_open=True,
+        source="A: stated assumption; bounds the queue of an integrator with too little attention (a month-old dispute is moot)",
+    )
     dispute_rework_usd_per_day: float = param(300.0, 0.0, 1e7, "cost of rework and delay per dispute per day waiting", source="A")
     dispute_ignore_per_waiting: float = param(
         0.01, 0.0, 1.0, "added unfollowed share per dispute waiting", source="A: 'thrown over the wall' (seed 002)"

@@ -452,6 +452,31 @@ class Experiment:
 
         return verdict(self, metric, baseline, confidence=confidence)
 
+    def decompose(
+        self, a: str, b: str, metric: str = "bookings_usd", *, confidence: float = 0.95, executor: Any = None, progress: bool | None = None
+    ) -> pd.DataFrame:
+        """What separates structure ``b`` from ``a`` (``b`` minus ``a``, as ``differences(baseline=a)``),
+        split into ``reporting_lines`` (the graph, the roles outside the seats, the positions' pay),
+        ``background`` (each seat's) and ``talent`` (the holders' departure from their seat's typical
+        leader: the replication's seat draw when sampled, the profile's departure from its
+        background's defaults when fixed).
+
+        Per replication, on its seed (common random numbers), the six hybrids mixing a's and b's
+        factors are run (the experiment's own runs are the other two); each factor's component is
+        its Shapley value, its contribution averaged over the 3! orders of switching the factors
+        from a's to b's, and the three add up to the replication's paired difference. Returns a
+        DataFrame indexed by ``component`` (the three and ``total``) with ``estimate`` (mean over
+        replications), ``ci_low``, ``ci_high`` (t-interval), ``se``, ``n``. Limits: interactions are
+        split equally between the factors involved; seats are matched by kind, so a dual-role seat
+        (a CSO) gives the integrator's background and talent; under sampled leaders talent is zero in
+        every replication where both structures draw their seats as the same kinds, not where a dual
+        role makes one seat the integrator's twin; it costs 6 runs per replication. Replications that
+        failed are left out (``n``). See :mod:`orgsim.experiment.decompose`.
+        """
+        from orgsim.experiment.decompose import decompose
+
+        return decompose(self, a, b, metric, confidence=confidence, executor=executor, progress=progress)
+
     # -- files -------------------------------------------------------------------------------
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Experiment:

@@ -309,9 +309,10 @@ class Escalation:
 
     Disputes arrive as a Poisson process (stream ``disputes``) and travel ``levels`` reporting
     lines up to the integrator, ``dispute_days_per_level`` each. The integrator is a SimPy
-    resource of capacity one who spends ``dispute_attention_days * (1 + detail_loss_per_level
-    * levels) / attention`` on each (the detail lost on the way is made up for). A
-    waiting dispute costs rework and adds to the unfollowed share; once resolved, it goes to
+    resource of capacity one who spends ``dispute_attention_days * (1 + detail_loss_per_level *
+    levels) / attention`` on each (the detail lost on the way is made up for). A dispute not
+    reached within ``dispute_patience_days`` of joining the queue is dropped unresolved, so an
+    overloaded integrator's queue stays bounded. A waiting dispute costs rework and adds to the unfollowed share; once resolved, it goes to
     sales with probability ``(1 - bias) / 2``, and a dispute won by sales may pull a marketer
     onto a rush campaign.
     """
@@ -358,13 +359,17 @@ class Escalation:
         if self.travel_days > 0:  # up the reporting lines to the integrator
             yield Timeout(self.env, self.travel_days)
         with self.integrator.request() as request:
-            yield request
+            patience = Timeout(self.env, self.params.dispute_patience_days)
+            yield request | patience
             waited = self.env.now - arrived
             c.dispute_wait_days += waited
             c.costs_usd += waited * self.params.dispute_rework_usd_per_day
             c.rework_usd += waited * self.params.dispute_rework_usd_per_day
             self.waiting -= 1
             c.disputes_waiting = self.waiting
+            if not request.triggered:  # dropped unresolved: the status quo stands
+                c.disputes_dropped += 1
+                return
             yield Timeout(self.env, self.handling_days)
         c.disputes_resolved += 1
         if u_side < (1.0 - self.leader.bias) / 2.0:
