@@ -59,7 +59,9 @@ def fixed() -> orgsim.Experiment:
 
 @pytest.fixture(scope="module")
 def sampled() -> orgsim.Experiment:
-    return _compare("sampled", {k: v for k, v in _structures().items() if k != "seed"})
+    # the plain siloed preset: a hand-set holder (the seeds' CEO) is kept under sampling, not drawn
+    structures = {k: v for k, v in _structures().items() if k != "seed"}
+    return _compare("sampled", {**structures, "siloed": orgsim.presets.siloed()})
 
 
 @pytest.fixture(scope="module")
@@ -317,3 +319,12 @@ def test_an_experiment_whose_replications_all_failed_is_refused(fixed: orgsim.Ex
     with pytest.raises(ValidationError) as err:
         broken.decompose("siloed", "mus", executor="serial", progress=False)
     assert err.value.fields == ["b"]
+
+
+def test_under_sampled_leaders_a_kept_hand_set_holder_is_all_talent() -> None:
+    """The seeds' CRO is kept under sampling and the heads are drawn alike: what separates the two is the person."""
+    exp = _compare("sampled", {"plain": orgsim.presets.shared_leader(), "seed": orgsim.presets.shared_leader("seed")})
+    frame = exp.decompose("plain", "seed", METRIC, executor="serial", progress=False)
+    assert frame.loc["reporting_lines", "estimate"] == 0.0
+    assert frame.loc["background", "estimate"] == 0.0
+    assert frame.loc["talent", "estimate"] == pytest.approx(frame.loc["total", "estimate"], rel=1e-12)

@@ -14,7 +14,7 @@ from scipy import stats
 import orgsim
 import orgsim.experiment.study as experiment_module
 from orgsim.experiment import Experiment, LatinHypercube
-from orgsim.experiment.holders import hold_seats, seat_draws
+from orgsim.experiment.holders import hold_seats, is_hand_set, seat_draws
 
 HORIZON = 70.0
 
@@ -388,6 +388,15 @@ def test_sampled_holders_are_paired_across_structures_and_reproducible() -> None
     assert exp.structure_as_run("siloed", 0) != exp.structure_as_run("siloed", 1)
     again = orgsim.compare(None, structures, replications=3, seed=8, horizon_days=30, executor="serial")
     assert again._totals.tobytes() == exp._totals.tobytes()
+
+
+def test_sampling_keeps_hand_set_holders_and_fills_the_other_seats() -> None:
+    seed_cro = orgsim.presets.shared_leader("seed")
+    exp = orgsim.compare(None, [seed_cro], replications=2, seed=8, horizon_days=30, executor="serial")
+    held = exp.structure_as_run("shared_leader", 1)
+    assert held.integrator == seed_cro.integrator  # the seeds' CRO is a chosen person
+    assert held.holder("head_of_sales") != orgsim.Leader(background=0.0)  # the heads are drawn
+    assert is_hand_set(seed_cro.integrator) and not is_hand_set(orgsim.Leader(background=0.3, salary_usd_per_year=1.0))
 
 
 def test_fixed_holders_run_the_profiles_as_given() -> None:

@@ -136,8 +136,10 @@ def _seat_holder(
     held = talent.holder(talent.seats()[kind])
     if held.background == background:  # talent's own holder, no round trip through the defaults
         return held.replace(salary_usd_per_year=salary)
-    if setting.sampled and draws is not None:
-        return setting.population.profile(background, draws[drawn_as(talent, kind)], salary_usd_per_year=salary)
+    if setting.sampled and draws is not None:  # a drawn holder moves as its draw; a kept hand-set one as under fixed leaders
+        draw = draws[drawn_as(talent, kind)]
+        if held == setting.population.profile(held.background, draw, salary_usd_per_year=held.salary_usd_per_year):  # drawn, not kept
+            return setting.population.profile(background, draw, salary_usd_per_year=salary)
     return moved_holder(held, background, salary)
 
 

@@ -6,7 +6,9 @@ the stream ``leaders`` of the replication's seed, one :class:`~orgsim.config.Sea
 kind in a fixed order (integrator, head of marketing, head of sales), so replication *r* puts
 the same talent quantile and the same idiosyncrasies in the integrator's seat of every
 structure, and likewise for each head: a paired, equal-talent comparison. A role that holds two
-seats (a CSO who integrates and heads sales) is drawn as the integrator.
+seats (a CSO who integrates and heads sales) is drawn as the integrator. A seat whose holder is
+a hand-set profile (``presets.all("seed")``, a structure file's ``[leaders.<role>]`` with
+attributes of its own) keeps that person: sampling fills the seats nobody chose a holder for.
 
 ``leaders="fixed"`` runs the structures' profiles as given (the presets' ``profile=`` choice).
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from orgsim.config import LeaderPopulation, SeatDraw, Structure
+from orgsim.config import Leader, LeaderPopulation, SeatDraw, Structure
 from orgsim.config.errors import Problem
 from orgsim.model.streams import named_generator
 
@@ -45,8 +47,17 @@ def seat_draws(seed: int, replication: int) -> dict[str, SeatDraw]:
     return {kind: LeaderPopulation.draw_seat(rng) for kind in SEAT_ORDER}
 
 
+def is_hand_set(profile: Leader | None) -> bool:
+    """Whether ``profile`` is a chosen person: any attribute other than the salary set away from
+    its background's default (``Leader(background=b)`` and no profile are not)."""
+    if profile is None:
+        return False
+    return profile.replace(salary_usd_per_year=Leader().salary_usd_per_year) != Leader(background=profile.background)
+
+
 def hold_seats(structure: Structure, population: LeaderPopulation, draws: dict[str, SeatDraw], head_cost_usd_per_year: float) -> Structure:
-    """``structure`` with a holder drawn for each seat around the seat's background.
+    """``structure`` with a holder drawn for each seat around the seat's background, except
+    seats held by a hand-set profile (:func:`is_hand_set`), which keep it.
 
     A seat's salary stays the position's: its given profile's, else ``head_cost_usd_per_year``
     (what a head without a profile costs), so sampling changes people, not pay.
@@ -57,6 +68,8 @@ def hold_seats(structure: Structure, population: LeaderPopulation, draws: dict[s
         if role in held:
             continue
         held.add(role)
+        if is_hand_set(structure.leaders.get(role)):
+            continue  # a chosen person stays: sampling fills the seats nobody chose a holder for
         salary = structure.leaders[role].salary_usd_per_year if role in structure.leaders else head_cost_usd_per_year
         leaders[role] = population.profile(structure.seat_background(role), draws[kind], salary_usd_per_year=salary)
     return structure.replace(leaders=leaders)
@@ -76,4 +89,4 @@ def holders(
     return hold_seats(structure, population or LeaderPopulation(), seat_draws(seed, replication), head_cost_usd_per_year)
 
 
-__all__ = ["LEADERS_MODES", "SEAT_ORDER", "check_leaders", "hold_seats", "holders", "seat_draws"]
+__all__ = ["LEADERS_MODES", "SEAT_ORDER", "check_leaders", "hold_seats", "holders", "is_hand_set", "seat_draws"]
