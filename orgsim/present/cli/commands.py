@@ -120,7 +120,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     check_output_folder(out, store=args.store)
     horizon = args.horizon_days  # --horizon-days, else the scenario file's, else three years
     raise_problems(RunOptions(args.replications, args.seed, horizon, executor, leaders=args.leaders).problems())  # before the header
-    held = "leaders sampled per replication (paired)" if args.leaders == "sampled" else f"leaders fixed ({args.profile} profiles)"
+    held = f"leaders fixed ({args.profile} profiles)"
+    if args.leaders == "sampled":
+        held = "leaders sampled per replication (paired" + ("; the seeds' hand-set holders kept)" if args.profile == "seed" else ")")
     print(
         f"orgsim compare: scenario {scenario.name!r}, {len(structures)} structures x {args.replications} replications, "
         f"{horizon:g} days, seed {args.seed}, {held}, baseline {baseline}{chosen}",
