@@ -81,6 +81,22 @@ def test_compare_results_match_the_python_api(compared: tuple[Path, str]) -> Non
     pd.testing.assert_series_equal(merged.value_api, merged.value_cli, check_names=False, rtol=1e-12)
 
 
+def test_compare_with_fixed_seed_profiles_matches_the_python_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code = main(["compare", *FAST, "--structures", "shared_leader", "siloed", "--leaders", "fixed", "--profile", "seed", "--out", str(out)])
+    assert code == 0
+    assert "leaders fixed (seed profiles)" in capsys.readouterr().out
+    seed = orgsim.presets.all("seed")
+    api = orgsim.compare(
+        None, {k: seed[k] for k in ("shared_leader", "siloed")}, replications=2, seed=0, horizon_days=60, executor="serial", leaders="fixed"
+    ).to_frame("totals")
+    cli = pd.read_csv(out / "totals.csv")
+    merged = api.merge(cli, on=["structure", "replication", "metric"], suffixes=("_api", "_cli"))
+    assert len(merged) == len(api)
+    pd.testing.assert_series_equal(merged.value_api, merged.value_cli, check_names=False, rtol=1e-12)
+    assert json.loads((out / "run.json").read_text())["leaders"] == "fixed"
+
+
 def test_compare_accepts_a_custom_structure_file(tmp_path: Path) -> None:
     out = tmp_path / "out"
     file = ROOT / "scenarios" / "structure_cco.toml"
@@ -112,6 +128,8 @@ def test_sweep_over_a_latin_hypercube(tmp_path: Path) -> None:
     [
         (["compare", "--structures", "nobody_in_charge"], "--structures"),
         (["compare", "--workers", "0"], "--workers"),
+        (["compare", "--leaders", "best"], "--leaders"),
+        (["compare", "--profile", "heroic"], "--profile"),
         (["compare", "--replications", "0", "--workers", "1"], "replications"),
         (["compare", "--horizon-days", "-5", "--workers", "1"], "horizon"),
         (["compare", "--baseline", "siloed", "--structures", "shared_leader"], "--baseline"),
