@@ -128,8 +128,6 @@ def test_sweep_over_a_latin_hypercube(tmp_path: Path) -> None:
     [
         (["compare", "--structures", "nobody_in_charge"], "--structures"),
         (["compare", "--workers", "0"], "--workers"),
-        (["compare", "--leaders", "best"], "--leaders"),
-        (["compare", "--profile", "heroic"], "--profile"),
         (["compare", "--replications", "0", "--workers", "1"], "replications"),
         (["compare", "--horizon-days", "-5", "--workers", "1"], "horizon"),
         (["compare", "--baseline", "siloed", "--structures", "shared_leader"], "--baseline"),
@@ -144,6 +142,15 @@ def test_sweep_over_a_latin_hypercube(tmp_path: Path) -> None:
 def test_bad_arguments_exit_2_naming_the_field(argv: list[str], names: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert names in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--leaders", "best"), ("--profile", "heroic")])
+def test_a_choice_that_is_not_offered_exits_2_naming_the_flag(flag: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["compare", flag, value])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert flag in err and value in err and "Traceback" not in err
 
 
 def test_every_subcommand_has_its_own_help() -> None:
