@@ -150,6 +150,7 @@ class _Plan:
         seeds = self.seed_records()
         structure_shas = {label: structure_sha256(None if s is None else s.to_dict()) for label, s in self.structures.items()}
         sampled = self.leaders == "sampled"
+        held: dict[tuple[str, int, float], tuple[Structure, str]] = {}  # the same people at every point
         for p, (scenario, horizon) in enumerate(zip(self.scenarios, self.horizons, strict=True)):
             sha = scenario_sha256(scenario.to_dict())
             head_cost = scenario.costs.head_cost_usd_per_year
@@ -158,8 +159,10 @@ class _Plan:
                 for s, label in enumerate(self.labels):
                     structure = self.structures[label]
                     if sampled and structure is not None:  # the holders of this replication's seats
-                        structure = holders(structure, self.leaders, self.population, self.seed, r, head_cost)
-                        structure_sha = structure_sha256(structure.to_dict())  # type: ignore[union-attr]
+                        if (label, r, head_cost) not in held:
+                            drawn = holders(structure, self.leaders, self.population, self.seed, r, head_cost)
+                            held[label, r, head_cost] = (drawn, structure_sha256(drawn.to_dict()))  # type: ignore[union-attr]
+                        structure, structure_sha = held[label, r, head_cost]
                     else:
                         structure_sha = structure_shas[label]
                     self.tasks.append(_Task(scenario, structure, self.seed, (r,), horizon))
