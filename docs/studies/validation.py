@@ -23,8 +23,8 @@ when each is tuned alone (pattern-oriented modelling, Grimm et al., *Science* 20
 lists the patterns orgsim is checked against, where each comes from and how strong the source is
 (grades: **P** peer-reviewed, **H** journal by academics, **I** analyst or consultancy, **V** vendor:
 a prior, not a truth), the range the model's value must fall in, which parameter (if any) was
-calibrated to it, and the model's value on the default scenario under each preset with its 95%
-interval. `tests/test_patterns.py` checks every row at once; `docs/studies/validation.py` wrote
+calibrated to it, and the model's value on the default scenario under each preset (every seat
+held by the plain profile of its background, `presets.all()`) with its 95% interval. `tests/test_patterns.py` checks every row at once; `docs/studies/validation.py` wrote
 this page ({replications} replications of one year per structure, seeds {seed}+r, common random
 numbers).
 
@@ -72,7 +72,7 @@ from the causes HBR names (infrequent CRM pulls, reps busy prospecting, territor
 when leads arrive (60% in working hours). Outbound leads are now meetings at the end of a funnel
 (attempts, conversations, meetings), so the old "outbound leads qualify at 53-56%" became
 meeting-to-opportunity at about 54%, within vendors' reports for SDR-booked meetings, while
-MQL->SQL rose from about 20% to about 30%, inside the waterfall's 20-42%.
+MQL->SQL rose from about 20% to 25-30%, inside the waterfall's 20-42%.
 
 ## Not reproduced yet
 
