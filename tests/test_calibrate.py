@@ -235,6 +235,17 @@ def test_observed_cycle_matches_the_simulated_cycles_with_readiness(default_data
     _covers(default_cal, "cycle.sigma", math.sqrt(0.6**2 + factor.var()))
 
 
+def test_a_lead_table_chooses_the_families_and_writes_the_lognormal_it_chose(default_cal, modified_cal):
+    # the model's cycle and size are lognormal here: the family test picks the lognormal, and the
+    # calibrated scenario says so (tests/test_deal_families.py has a gamma cycle and a Weibull size)
+    for cal in (default_cal, modified_cal[1]):
+        fits = cal.tables["fits"]
+        assert sorted(fits.loc[fits["chosen"], "quantity"]) == ["cycle_days", "deal_size_usd"]
+        assert set(fits.loc[fits["chosen"], "family"]) == {"lognormal"}
+        assert cal.fields["deals.cycle_family"] == cal.fields["deals.deal_size_family"] == "lognormal"
+        assert cal.scenario.deals.cycle_family == cal.scenario.deals.deal_size_family == "lognormal"
+
+
 def _field(scenario: orgsim.Scenario, dotted: str) -> float:
     obj = scenario
     for part in dotted.split("."):

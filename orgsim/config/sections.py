@@ -274,14 +274,44 @@ class Deals(Section, prefix="deals."):
         lo_open=True,
         source="V: mid-market 30-90 days",
     )
-    cycle_sigma: float = param(0.6, 0.0, 5.0, "lognormal sigma of the sales cycle", source="A")
+    cycle_sigma: float = param(0.6, 0.0, 5.0, "lognormal sigma of the sales cycle (used by cycle_family lognormal only)", source="A")
+    cycle_family: str = param(
+        "lognormal",
+        doc="distribution family of the sales cycle: lognormal (spread cycle_sigma), gamma or weibull (shape cycle_shape); "
+        "the median is cycle_days_median in every family",
+        choices=("lognormal", "gamma", "weibull"),
+        source="A: the lognormal usual for durations; orgsim.calibrate chooses the family by fit (docs/calibration.md)",
+    )
+    cycle_shape: float = param(
+        1.5,
+        0.1,
+        100.0,
+        "shape k of a gamma or Weibull sales cycle (larger = less spread); unused by the lognormal",
+        source="A: a right-skewed cycle (gamma CV 0.82, Weibull CV 0.68); set by orgsim.calibrate when it chooses gamma or Weibull",
+    )
     readiness_cycle_effect: float = param(
         0.5, 0.0, 0.99, "cycle shortening per unit of readiness ('buyers are most of the way there')", source="seed 004; CEB 2012 (I)"
     )
     list_price_usd: float = param(
         30_000.0, 0.0, 1e9, "list price of an average deal (first-year contract value)", lo_open=True, source="A: mid-market ACV"
     )
-    deal_size_sigma: float = param(0.5, 0.0, 5.0, "lognormal sigma of account size around list price (mean 1)", source="A")
+    deal_size_sigma: float = param(
+        0.5, 0.0, 5.0, "lognormal sigma of account size around list price (mean 1; used by deal_size_family lognormal only)", source="A"
+    )
+    deal_size_family: str = param(
+        "lognormal",
+        doc="distribution family of account size around list price: lognormal (spread deal_size_sigma), gamma or weibull "
+        "(shape deal_size_shape); the mean is 1 in every family",
+        choices=("lognormal", "gamma", "weibull"),
+        source="A: the lognormal usual for amounts; orgsim.calibrate chooses the family by fit (docs/calibration.md)",
+    )
+    deal_size_shape: float = param(
+        1.5,
+        0.1,
+        100.0,
+        "shape k of a gamma or Weibull account size (larger = less spread); unused by the lognormal",
+        source="A: as cycle_shape; set by orgsim.calibrate when it chooses gamma or Weibull",
+    )
     discount_mean: float = param(0.10, 0.0, 1.0, "mean discount off list price", hi_open=True, source="A")
     discount_sd: float = param(0.06, 0.0, 1.0, "sd of the discount across deals", source="A")
     discount_max: float = param(0.40, 0.0, 1.0, "largest discount sales may give", hi_open=True, source="A")

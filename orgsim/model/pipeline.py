@@ -3,7 +3,12 @@
 An open opportunity is one ``Timeout`` to its close, whose plain-call callback decides the
 deal: the win probability is a logistic function of the lead's quality, rep effectiveness,
 brand and enablement, and the discount; the deal's value is list price x account size x
-(1 - discount). The cycle is lognormal, shorter for readier buyers.
+(1 - discount). The cycle is lognormal, gamma or Weibull (``deals.cycle_family``) with median
+``deals.cycle_days_median``, shorter for readier buyers; the size around list price is one of the
+same families with mean 1 (``deals.deal_size_family``). Every family draws from the lead's same
+standard normal (``z_cycle``, ``z_size``): the lognormal as ``exp(sigma z)``, the others by their
+quantile function at ``Phi(z)`` (:func:`cycle_quantile`, :func:`size_quantile`), so common
+random numbers and the streams' use are the same in every family.
 
 The warm start: a spin-up run keeps its open opportunities (:meth:`Pipeline.open_pipeline`),
 and the run proper takes them over (:meth:`Pipeline.carry_in`), so every structure starts
@@ -44,6 +49,78 @@ def logit(p: float) -> float:
     """log(p / (1 - p)) with p clipped away from 0 and 1."""
     p = min(max(p, 1e-6), 1.0 - 1e-6)
     return math.log(p / (1.0 - p))
+
+
+#: The probabilities a quantile function is evaluated at are kept in [U_MIN, 1 - U_MIN].
+U_MIN = 1e-12
+_SQRT_HALF = math.sqrt(0.5)
+
+
+def unit_quantile(family: str, shape: float) -> Callable[[float], float]:
+    """The quantile function, at ``Phi(z)``, of a gamma or Weibull with shape ``shape`` and scale 1.
+
+    ``Phi(z)`` is ``0.5 erfc(-z / sqrt 2)``, and ``1 - Phi(z)`` is ``0.5 erfc(z / sqrt 2)``: each
+    tail is computed where it is small, so neither loses precision; both are kept in
+    ``[U_MIN, 1 - U_MIN]``. Weibull: ``(-log(1 - u))^(1/k)``; gamma: scipy's inverse regularized
+    incomplete gamma functions (scipy is imported here, only when a gamma family is used)."""
+    k = float(shape)
+    lo, hi = U_MIN, 1.0 - U_MIN
+    if family == "weibull":
+        inv_k = 1.0 / k
+
+        def weibull(z: float) -> float:
+            upper = min(max(0.5 * math.erfc(z * _SQRT_HALF), lo), hi)
+            return (-math.log(upper)) ** inv_k
+
+        return weibull
+    if family == "gamma":
+        from scipy.special import gammainccinv, gammaincinv
+
+        def gamma(z: float) -> float:
+            if z <= 0.0:
+                return float(gammaincinv(k, min(max(0.5 * math.erfc(-z * _SQRT_HALF), lo), hi)))
+            return float(gammainccinv(k, min(max(0.5 * math.erfc(z * _SQRT_HALF), lo), hi)))
+
+        return gamma
+    raise ValueError(f"no quantile function for the family {family!r}: one of 'gamma', 'weibull'")
+
+
+def unit_median(family: str, shape: float) -> float:
+    """The median of a gamma or Weibull with shape ``shape`` and scale 1."""
+    if family == "weibull":
+        return math.log(2.0) ** (1.0 / shape)
+    from scipy.special import gammaincinv
+
+    return float(gammaincinv(shape, 0.5))
+
+
+def unit_mean(family: str, shape: float) -> float:
+    """The mean of a gamma or Weibull with shape ``shape`` and scale 1."""
+    return math.gamma(1.0 + 1.0 / shape) if family == "weibull" else float(shape)
+
+
+def cycle_quantile(deals: Deals) -> Callable[[float], float]:
+    """A buyer of average readiness' cycle, in days, as a function of its standard normal ``z_cycle``:
+    median ``deals.cycle_days_median`` in every family (gamma and Weibull: scale = median / the
+    unit family's median)."""
+    median = deals.cycle_days_median
+    if deals.cycle_family == "lognormal":
+        sigma = deals.cycle_sigma
+        return lambda z: median * math.exp(sigma * z)
+    quantile = unit_quantile(deals.cycle_family, deals.cycle_shape)
+    scale = median / unit_median(deals.cycle_family, deals.cycle_shape)
+    return lambda z: scale * quantile(z)
+
+
+def size_quantile(deals: Deals) -> Callable[[float], float]:
+    """A deal's size around list price as a function of its standard normal ``z_size``: mean 1 in
+    every family (gamma: scale 1/k; Weibull: scale 1/Gamma(1 + 1/k))."""
+    if deals.deal_size_family == "lognormal":
+        sigma = deals.deal_size_sigma
+        return lambda z: math.exp(sigma * z - 0.5 * sigma**2)
+    quantile = unit_quantile(deals.deal_size_family, deals.deal_size_shape)
+    scale = 1.0 / unit_mean(deals.deal_size_family, deals.deal_size_shape)
+    return lambda z: scale * quantile(z)
 
 
 class Pipeline:
@@ -88,6 +165,10 @@ class Pipeline:
         # Rep-equivalents of work per day of cycle: rep_hours_per_opportunity spread over the cycle's duty hours.
         self._work_per_cycle_day = deals.rep_hours_per_opportunity / duty_hours_per_day
         self._deal_work = deal_work
+        # another family than the lognormal draws through its quantile function (scales worked out
+        # here, once); the lognormal keeps its inline expression below
+        self._cycle_of_z: Callable[[float], float] | None = None if deals.cycle_family == "lognormal" else cycle_quantile(deals)
+        self._size_of_z: Callable[[float], float] | None = None if deals.deal_size_family == "lognormal" else size_quantile(deals)
 
     def start_day(self, effect: Mapping[str, float]) -> None:
         """Today's win bonus (brand, enablement) and discount spread (pricing)."""
@@ -115,7 +196,10 @@ class Pipeline:
         readiness_factor = (1.0 - deals.readiness_cycle_effect * lead.readiness) / (
             1.0 - deals.readiness_cycle_effect * self.readiness_mean
         )
-        cycle = deals.cycle_days_median * math.exp(deals.cycle_sigma * lead.z_cycle) * readiness_factor
+        if self._cycle_of_z is None:
+            cycle = deals.cycle_days_median * math.exp(deals.cycle_sigma * lead.z_cycle) * readiness_factor
+        else:
+            cycle = self._cycle_of_z(lead.z_cycle) * readiness_factor
         delay = done_at - touched_at + cycle
         if self._deal_work is not None and delay > 0:
             lead.deal_demand = self._work_per_cycle_day / delay
@@ -156,7 +240,10 @@ class Pipeline:
         )
         won = lead.u_win < logistic(win_logit)
         if won:
-            size = math.exp(deals.deal_size_sigma * lead.z_size - 0.5 * deals.deal_size_sigma**2)
+            if self._size_of_z is None:
+                size = math.exp(deals.deal_size_sigma * lead.z_size - 0.5 * deals.deal_size_sigma**2)
+            else:
+                size = self._size_of_z(lead.z_size)
             value = deals.list_price_usd * size * (1.0 - discount)
             c.wins += 1
             c.bookings_usd += value

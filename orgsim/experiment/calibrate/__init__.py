@@ -14,14 +14,16 @@ names the CRM uses, the columns
 
 It estimates, each with its uncertainty, the arrival rate by source and weekday (Poisson), the
 response-time distribution (order-statistic and bootstrap intervals), stage conversion rates
-(Wilson intervals), the sales-cycle length (lognormal maximum likelihood with right censoring of
-open deals) and deal sizes (lognormal fit), and returns a :class:`Calibration`: a validated
+(Wilson intervals), the sales-cycle length and deal sizes (lognormal, gamma and Weibull fitted by
+maximum likelihood, open deals right-censored, the family chosen by fit and written into the
+scenario: ``deals.cycle_family``, ``deals.deal_size_family`` and their fields), and returns a
+:class:`Calibration`: a validated
 :class:`~orgsim.Scenario` with the fields that map cleanly replaced, a report of every estimate,
 and the columns and estimates it could not use. ``docs/calibration.md`` explains the method
 and its limits.
 
 Some scenario fields are not what a lead table shows: the observed inbound rate is the base rate
-times the lift of the brand and content stocks, an observed cycle mixes the lognormal cycle with
+times the lift of the brand and content stocks, an observed cycle mixes the scenario's cycle with
 the buyers' readiness, an observed amount includes the discount. These are mapped by dividing
 out the factor the *base* scenario's own simulated runs produce (``base_runs`` runs with named
 seeds), and the report says so in each row.

@@ -12,10 +12,12 @@ Each reads the deals created in the window (a :class:`~.deal_inputs.DealTable`) 
 * :func:`estimate_deal_win_rate`: won / decided deals (Wilson); ``deals.win_logit_offset`` is
   shifted by the logit difference between it and the base runs' win rate.
 * :func:`estimate_deal_cycle`: days from creation to close, open deals right-censored at the
-  window's end: families by fit (:mod:`.families`), the Kaplan-Meier median, and the lognormal
-  fields of the scenario as from a lead table (:mod:`.deals`).
+  window's end: families by fit (:mod:`.families`), the Kaplan-Meier median, and the scenario's
+  cycle fields in the chosen family as from a lead table (:func:`.deals.cycle_fields`).
 * :func:`estimate_deal_amounts`: the amounts of won deals, as :func:`estimate_deal_cycle` with
-  nothing censored, and ``deals.list_price_usd`` and ``deals.deal_size_sigma``.
+  nothing censored, and the scenario's size fields in the chosen family
+  (:func:`.deals.size_fields`): ``deals.deal_size_family``, ``deals.list_price_usd`` and
+  ``deals.deal_size_sigma`` or ``deals.deal_size_shape``.
 * :func:`estimate_discounts` (with a price list): ``1 - amount / list price`` of won deals.
 * :func:`estimate_rep_spread` (with an owner column): variance components (:mod:`.variance`).
 """
@@ -28,7 +30,7 @@ import numpy as np
 
 from orgsim.experiment.calibrate import variance
 from orgsim.experiment.calibrate.deal_inputs import DealTable, match_names
-from orgsim.experiment.calibrate.deals import MIN_DEALS, _cycle_fields, _deal_size_fields, _observed_cycle
+from orgsim.experiment.calibrate.deals import MIN_DEALS, _observed_cycle, cycle_fields, size_fields
 from orgsim.experiment.calibrate.families import fit_families, km_median
 from orgsim.experiment.calibrate.findings import Context, Findings
 from orgsim.experiment.calibrate.intervals import Z95, bootstrap_mean_ci, poisson_ci, quantile_ci, wilson_ci
@@ -177,10 +179,9 @@ def estimate_deal_cycle(deals: DealTable, context: Context) -> Findings:
         "Kaplan-Meier median, log-log interval (scipy.stats.ecdf)",
         f"family by fit: {choice.chosen}",
     )
-    how = f"lognormal MLE, {int((~done).sum())} open deals right-censored at the window's end"
-    _observed_cycle(found, dur, done, how)
-    _cycle_fields(found, dur, done, how, context.factors)
-    _family_field_note(found, choice.chosen, "cycle", "deals.cycle_days_median and deals.cycle_sigma")
+    censored = f"{int((~done).sum())} open deals right-censored at the window's end"
+    _observed_cycle(found, dur, done, f"lognormal MLE, {censored}")
+    cycle_fields(found, dur, done, censored, context.factors, choice.chosen)
     return found
 
 
@@ -206,17 +207,8 @@ def estimate_deal_amounts(deals: DealTable, context: Context) -> Findings:
     found.add("deal_size.mean", mean, lo, hi, len(x), "bootstrap percentile interval (2000 resamples, seeded)", se=se)
     est, lo, hi = quantile_ci(x, 0.5)
     found.add("deal_size.median", est, lo, hi, len(x), "order-statistic (binomial) interval", f"family by fit: {choice.chosen}")
-    _deal_size_fields(found, np.log(x), context.factors)
-    _family_field_note(found, choice.chosen, "deal size", "deals.list_price_usd and deals.deal_size_sigma")
+    size_fields(found, x, context.factors, choice.chosen)
     return found
-
-
-def _family_field_note(found: Findings, chosen: str, what: str, fields: str) -> None:
-    if chosen != "lognormal":
-        found.note(
-            f"the scenario's {what} is lognormal, but the data prefer {chosen}: {fields} are the lognormal fit "
-            "(the scenario has no field for another family)."
-        )
 
 
 def estimate_discounts(deals: DealTable, context: Context) -> Findings:

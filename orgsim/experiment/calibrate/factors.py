@@ -7,7 +7,8 @@ Three observed quantities mix a scenario field with a factor the table does not 
   ``market.campaign_rate_per_day_max`` times the campaign saturation;
 * an observed sales cycle is the lognormal cycle times each buyer's readiness factor
   ``(1 - deals.readiness_cycle_effect x readiness) / (1 - effect x leads.readiness_mean)``;
-* a won amount is the list price times the size draw times the share the discount keeps.
+* a won amount is the list price times the size draw times the share the discount keeps
+  (its mean and variance, and 24 quantiles of its log for a gamma or Weibull size fit).
 
 :func:`base_factors` runs the base scenario ``runs`` times (daily periods, no structure, seeds
 drawn from the named stream ``calibrate/base_runs``, so the same ``seed`` gives the same
@@ -18,7 +19,7 @@ each factor's mean and spread; the estimators divide them out.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,6 +49,7 @@ class BaseFactors:
     followed_share: float = math.nan  # settled MQLs touched by the run's end, pooled over runs
     unfollowed_share: float = math.nan  # MQLs the model decided never to follow up, pooled over runs
     kept_share_sd: float = 0.0  # sd across runs of followed / (1 - unfollowed): companies' reps differ
+    log_keep_grid: np.ndarray = field(default_factory=lambda: np.zeros(1))  # quantiles of log(1 - discount) of won deals
 
 
 def base_factors(base: Scenario, days: float, runs: int, seed: int, settle_days: float = 14.0) -> BaseFactors:
@@ -91,7 +93,7 @@ def base_factors(base: Scenario, days: float, runs: int, seed: int, settle_days:
         inbound_multiplier_sd=sd,
         campaign_effect=float(np.mean(campaign)),
         campaign_effect_sd=float(np.std(campaign, ddof=1)) if runs > 1 else 0.0,
-        log_readiness_grid=np.quantile(rf_all, (np.arange(24) + 0.5) / 24) if len(rf_all) else np.zeros(1),
+        log_readiness_grid=_quantiles(rf_all) if len(rf_all) else np.zeros(1),
         keep_share_mean=float(keep_all.mean()) if len(keep_all) else 1.0 - deals.discount_mean,
         log_keep_mean=float(np.log(keep_all).mean()) if len(keep_all) else math.log(1.0 - deals.discount_mean),
         log_keep_var=float(np.log(keep_all).var(ddof=1)) if len(keep_all) > 1 else 0.0,
@@ -103,7 +105,13 @@ def base_factors(base: Scenario, days: float, runs: int, seed: int, settle_days:
         followed_share=followed[0] / followed[1] if followed[1] else math.nan,
         unfollowed_share=unfollowed[0] / unfollowed[1] if unfollowed[1] else math.nan,
         kept_share_sd=float(np.std(kept, ddof=1)) if len(kept) > 1 else 0.0,
+        log_keep_grid=_quantiles(np.log(keep_all)) if len(keep_all) else np.array([math.log(1.0 - deals.discount_mean)]),
     )
+
+
+def _quantiles(values: np.ndarray, k: int = 24) -> np.ndarray:
+    """``k`` equally likely values standing for a distribution: its quantiles at (i + 0.5) / k."""
+    return np.quantile(values, (np.arange(k) + 0.5) / k)
 
 
 def _outbound_per_workday(log: object, days: float, workdays_per_week: int) -> float:

@@ -21,6 +21,15 @@ one). For each it reports:
 if none passes, the choice is ``"empirical"`` (the Kaplan-Meier estimate itself) and a note says
 that no family fits. When the next family's AIC is within 2 of the chosen one, the note says the
 data hardly tell them apart.
+
+**The scenario's form.** The fits above describe what the export shows. The scenario's cycle is
+its family times each buyer's readiness factor, with median ``deals.cycle_days_median``; its won
+amount is the list price times a size of mean 1 times the share the discount keeps.
+:func:`fit_anchored` fits a gamma or Weibull in that form by maximum likelihood (Nelder-Mead on
+``(log location, log shape)``, censored values by their survival probability, the factor a known
+mixture of equally likely values from the base scenario's runs), with the normalization the model
+draws with (:func:`orgsim.model.pipeline.unit_median`, :func:`~orgsim.model.pipeline.unit_mean`),
+and the covariance from the observed information.
 """
 
 from __future__ import annotations
@@ -143,3 +152,114 @@ def km_median(values: np.ndarray, observed: np.ndarray) -> tuple[float, float, f
         return float(t[hit[0]]) if len(hit) else math.inf
 
     return first_below(sf.probabilities), first_below(band.low.probabilities), first_below(band.high.probabilities)
+
+
+# ---------------------------------------------------------------------------------------------
+# the scenario's form of a family: median or mean anchored, with a known mixing factor
+
+#: How each scenario quantity is anchored: the cycle by its median, the size around list price by its mean 1.
+ANCHORS = ("median", "mean")
+
+
+@dataclass
+class AnchoredFit:
+    """A gamma or Weibull fitted in the scenario's form: ``exp(a) x X_k x exp(o)``, ``X_k`` of shape
+    ``k`` with median (or mean) 1, ``o`` from a known mixing distribution.
+
+    ``location`` is ``exp(a)`` (the median of a cycle, the list price of a size); ``cov`` the
+    covariance of ``(a, log k)`` from the observed information."""
+
+    family: str
+    anchor: str
+    location: float
+    shape: float
+    cov: np.ndarray
+    loglik: float
+
+    @property
+    def se_log_location(self) -> float:
+        return math.sqrt(self.cov[0, 0])
+
+    @property
+    def se_log_shape(self) -> float:
+        return math.sqrt(self.cov[1, 1])
+
+    def shape_interval(self, z: float = 1.959963984540054) -> tuple[float, float]:
+        """The 95% interval of the shape, ``exp(log k +- z se)``."""
+        return self.shape * math.exp(-z * self.se_log_shape), self.shape * math.exp(z * self.se_log_shape)
+
+
+def unit_scale(family: str, shape: float, anchor: str) -> float:
+    """The scale of a gamma or Weibull of shape ``shape`` whose median (or mean) is 1, as the model draws it."""
+    from orgsim.model.pipeline import unit_mean, unit_median
+
+    return 1.0 / (unit_median(family, shape) if anchor == "median" else unit_mean(family, shape))
+
+
+def fit_anchored(values: np.ndarray, observed: np.ndarray, family: str, anchor: str, offsets: np.ndarray) -> AnchoredFit | None:
+    """Maximum likelihood of ``family`` in the scenario's form (see :class:`AnchoredFit`), values
+    with ``observed`` False right-censored there, the log factor ``o`` equally likely each of
+    ``offsets``. None when the fit does not converge to a finite optimum with a proper covariance."""
+    from scipy import optimize
+
+    x = np.asarray(values, dtype=float)
+    d = np.asarray(observed, dtype=bool)
+    o = np.asarray(offsets, dtype=float)
+    nll = _anchored_nll(np.log(x[d]), np.log(x[~d]), o, family, anchor)
+    start = _anchored_start(x[d], o, family, anchor)
+    fit = optimize.minimize(nll, start, method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 4000})
+    theta = fit.x
+    if not (fit.success and np.isfinite(fit.fun)):
+        return None
+    h = 1e-4
+    hess = np.zeros((2, 2))
+    for i in range(2):
+        for j in range(2):
+            ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
+            hess[i, j] = (nll(theta + ei + ej) - nll(theta + ei - ej) - nll(theta - ei + ej) + nll(theta - ei - ej)) / (4 * h * h)
+    if not np.all(np.isfinite(hess)) or np.linalg.det(hess) <= 0 or hess[0, 0] <= 0:
+        return None
+    cov = np.linalg.inv(hess)
+    return AnchoredFit(family, anchor, float(math.exp(theta[0])), float(math.exp(theta[1])), cov, -float(fit.fun))
+
+
+def _anchored_nll(y_obs: np.ndarray, y_cens: np.ndarray, o: np.ndarray, family: str, anchor: str):  # type: ignore[no-untyped-def]
+    """The negative log-likelihood of ``(a, log k)``: log values observed and censored, log factors ``o``."""
+    from scipy import special
+
+    log_k_mix = math.log(len(o))
+    obs, cens = y_obs[:, None] - o[None, :], y_cens[:, None] - o[None, :]  # log(value / factor)
+
+    def nll(theta: np.ndarray) -> float:
+        a, log_k = float(theta[0]), float(theta[1])
+        if not -50.0 < log_k < 10.0:
+            return math.inf
+        k = math.exp(log_k)
+        try:
+            log_s = a + math.log(unit_scale(family, k, anchor))  # log scale of the unmixed family
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return math.inf
+        lz_obs, lz_cens = obs - log_s, cens - log_s  # log(value / (factor x scale))
+        if family == "weibull":
+            dens = log_k + k * lz_obs - np.exp(k * lz_obs)
+            surv = -np.exp(k * lz_cens)
+        else:
+            dens = k * lz_obs - np.exp(lz_obs) - special.gammaln(k)
+            with np.errstate(divide="ignore"):
+                surv = np.log(special.gammaincc(k, np.exp(lz_cens)))
+        # log density of a value v = log f(w) - log(factor x scale), w = v / (factor x scale): that is
+        # log f(w) + log w - log v, so ``dens`` is log(w f(w)) and log v is taken off once per value
+        total = (special.logsumexp(dens, axis=1) - log_k_mix - y_obs).sum() + (special.logsumexp(surv, axis=1) - log_k_mix).sum()
+        return -float(total) if np.isfinite(total) else math.inf
+
+    return nll
+
+
+def _anchored_start(x_obs: np.ndarray, o: np.ndarray, family: str, anchor: str) -> np.ndarray:
+    """A start for the fit: the shape from the observed values' coefficient of variation, the location from their median or mean."""
+    cv = float(x_obs.std() / x_obs.mean()) if len(x_obs) > 1 and x_obs.mean() > 0 else 1.0
+    cv = min(max(cv, 0.05), 5.0)
+    k = 1.0 / cv**2 if family == "gamma" else cv**-1.086
+    k = min(max(k, 0.2), 50.0)
+    centre = float(np.median(x_obs)) if anchor == "median" else float(x_obs.mean())
+    return np.array([math.log(centre) - float(np.log(np.mean(np.exp(o)))), math.log(k)])

@@ -51,7 +51,7 @@ class Findings:
     """What one estimator found, in the order it found it."""
 
     estimates: list[Estimate] = field(default_factory=list)
-    fields: dict[str, float] = field(default_factory=dict)  # scenario field -> value to set
+    fields: dict[str, float | str] = field(default_factory=dict)  # scenario field -> value to set (a family is a string)
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # detail tables (family fits, reps)
@@ -88,6 +88,10 @@ class Findings:
         k = int(np.sum(hits))
         lo, hi = wilson_ci(k, n)
         self.add(parameter, k / n, lo, hi, n, "proportion, Wilson interval", note)
+
+    def choose(self, field: str, value: str) -> None:
+        """Set a scenario field that is a choice (a distribution family), not an estimate: no report row."""
+        self.fields[field] = value
 
     def note(self, text: str) -> None:
         self.notes.append(text)

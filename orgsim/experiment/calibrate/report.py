@@ -42,10 +42,11 @@ class Calibration:
         notes: what could not be estimated or mapped, and why.
         mapping: the column mapping used (CRM name -> canonical name).
         window: (start, end) of the observation window, in the input's time units.
-        fields: the scenario fields set, and their values.
-        tables: detail tables by name (from :func:`from_opportunities`: ``"fits"``, every
-            distribution family's fit of the cycle and the deal size; ``"reps"``, each rep's win
-            rate, raw and shrunk).
+        fields: the scenario fields set, and their values (numbers, and the distribution families
+            ``deals.cycle_family`` / ``deals.deal_size_family`` as strings).
+        tables: detail tables by name: ``"fits"``, every distribution family's fit of the cycle
+            and the deal size (the chosen family is written into the scenario); from
+            :func:`from_opportunities` also ``"reps"``, each rep's win rate, raw and shrunk.
     """
 
     scenario: Scenario
@@ -54,7 +55,7 @@ class Calibration:
     notes: list[str]
     mapping: dict[str, str]
     window: tuple[Any, Any]
-    fields: dict[str, float] = field(default_factory=dict)
+    fields: dict[str, float | str] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def estimate(self, parameter: str) -> pd.Series:
@@ -65,7 +66,7 @@ class Calibration:
         return rows.iloc[0]
 
     def __repr__(self) -> str:
-        mapped = ", ".join(f"{k}={v:.4g}" for k, v in self.fields.items())
+        mapped = ", ".join(f"{k}={v}" if isinstance(v, str) else f"{k}={v:.4g}" for k, v in self.fields.items())
         return f"Calibration({len(self.report)} estimates; scenario fields set: {mapped or 'none'}; {len(self.notes)} notes)"
 
 
@@ -76,7 +77,7 @@ def build_calibration(
     ``optional`` columns (default: a lead table's) the mapping did not find."""
     notes = list(leads.notes)
     estimates: list[Estimate] = []
-    mapped: dict[str, float] = {}
+    mapped: dict[str, float | str] = {}
     tables: dict[str, pd.DataFrame] = {}
     for found in sections:
         estimates.extend(found.estimates)
@@ -87,9 +88,10 @@ def build_calibration(
     scenario = base
     for name, value in mapped.items():
         try:
-            scenario = scenario.replace(**{name: float(value)})
+            scenario = scenario.replace(**{name: _plain(value)})
         except ValidationError as err:
-            notes.append(f"{name} not set: the estimate {value:.4g} is outside its allowed range ({err.problems[0].allowed}).")
+            shown = repr(value) if isinstance(value, str) else f"{value:.4g}"
+            notes.append(f"{name} not set: the estimate {shown} is outside its allowed range ({err.problems[0].allowed}).")
     columns = leads.columns
     used = set(leads.by_canon.values())
     unused = [c for c in columns if c not in used]
@@ -100,7 +102,7 @@ def build_calibration(
     for canon in optional:
         if canon not in leads.by_canon:
             notes.append(f"no {canon} column under {leads.mapping_name}.")
-    applied = {k: v for k, v in mapped.items() if _get_field(scenario, k) == float(v)}
+    applied = {k: v for k, v in mapped.items() if _raw_field(scenario, k) == _plain(v)}
     return Calibration(
         scenario=scenario,
         report=_report_frame(estimates, base),
@@ -134,7 +136,16 @@ def _report_frame(estimates: list[Estimate], base: Scenario) -> pd.DataFrame:
 
 
 def _get_field(scenario: Scenario, dotted: str) -> float:
+    return float(_raw_field(scenario, dotted))
+
+
+def _raw_field(scenario: Scenario, dotted: str) -> Any:
     obj: Any = scenario
     for part in dotted.split("."):
         obj = getattr(obj, part)
-    return float(obj)
+    return obj
+
+
+def _plain(value: float | str) -> float | str:
+    """A field's value as the scenario takes it: a choice as its string, a number as a float."""
+    return value if isinstance(value, str) else float(value)
