@@ -34,7 +34,7 @@ MUS, SUM, SHARED = "marketing_under_sales", "sales_under_marketing", "shared_lea
 UNCERTAIN = Uncertainties(
     [
         Uncertain("sales.queue_check_hours", 0.25, 8.0),  # from near-continuous to one CRM pull a day
-        Uncertain("sales.queue_check_spread", 0.0, 3.0),  # from identical habits to the calibrated spread
+        Uncertain("sales.queue_check_spread", 0.0, 5.0),  # from identical habits to beyond the calibrated 3.5
         Uncertain("leadership.sla_check_cut", 0.0, 0.9),  # how much SLA enforcement shortens the interval
         Uncertain("sales.outbound_attempts_per_hour", 5.0, 20.0),
         Uncertain("inbound.working_hours_share", 0.3, 0.9),
