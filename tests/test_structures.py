@@ -22,13 +22,16 @@ seat backgrounds, under the default ``LeaderPopulation`` and position coefficien
 assumptions). Measured at seed 7 with 8 replications over three years (t = mean / SE):
 sales-under-marketing books more than marketing-under-sales (+$1.53M, t 4.6), the shared
 leader (+$0.92M, t 2.8) and siloed (+$1.65M, t 8.2); the shared leader against
-marketing-under-sales is +$0.61M (t 1.7: not told apart). Under the seeds' hand-set profiles
+marketing-under-sales is +$0.61M (t 1.7: not told apart). No claim is made over one or two
+quarters: at seed 7 (20 replications) the shared leader out-booked siloed over two quarters
+(t 3.0), but not at seed 2024 with 30 replications (docs/structures.md: -$36k [-124k, +51k]),
+so it is not a fact of the model. Under the seeds' hand-set profiles
 (``presets.all("seed")``, fixed) the shared leader leads instead (+$3.9M over
 marketing-under-sales, t 8.2): the first round's headline was about those people.
 
 The mechanism tests hold the seats with fixed plain profiles of each seat's background
 (``leaders="fixed"``), so each difference is deterministic in the people and only the market
-is random. Replications: 20 over two quarters, 8 over three years, 12 with every mechanism on
+is random. Replications: 8 over three years, 12 with every mechanism on
 and 6 to 12 with one off over a year, and 1 to 4 where the quantity compared is deterministic
 or the test is about presence, not size.
 """
@@ -102,19 +105,8 @@ def long_term_share(experiment: orgsim.Experiment) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def two_quarters() -> orgsim.Experiment:
-    return run(ALL, replications=20, horizon_days=182, leaders="sampled")
-
-
-@pytest.fixture(scope="module")
 def three_years() -> orgsim.Experiment:
     return run(ALL, replications=8, horizon_days=1095, leaders="sampled")
-
-
-def test_over_two_quarters_the_shared_leader_books_more_than_siloed(two_quarters: orgsim.Experiment) -> None:
-    # +$139k (SE $47k); no other pair is told apart over two quarters (|t| < 2.2), nor any over one
-    bookings = per_replication(two_quarters, "bookings_usd")
-    assert_higher(bookings[SHARED], bookings[SILOED])
 
 
 @pytest.mark.parametrize("other", [MUS, SHARED, SILOED])

@@ -8,25 +8,29 @@ plotting functions of ``orgsim.plot``. In order:
    background-0.5 profile) in every seat, then with the plain profile of each seat's background.
 2. ``lines_only``: the four structures with that one person in every seat (``leaders="fixed"``):
    what differs by reporting lines alone.
-3. ``main``: the default comparison with sampled leaders (``compare``'s default: each seat's
+3. ``default_comparison``: the default comparison with sampled leaders (``compare``'s default: each seat's
    holder drawn per replication from ``orgsim.LeaderPopulation()`` around the seat's background,
    the same talent quantile in the same seat of every structure), four structures x 30
    replications x three years, seed 2024, common random numbers. Runs do not depend on the
    horizon (the first 182 days of a three-year run are exactly a 182-day run; checked below), so
    the one- and two-quarter results are read from the same runs.
 4. The same structures with fixed leaders: the plain profiles (``presets.all()``) and the seeds'
-   hand-set profiles (``presets.all("seed")``), the first round's set-up.
-5. ``decompositions``: ``Experiment.decompose`` of each headline bookings difference (each
-   structure against marketing-under-sales, and the shared leader against siloed) into reporting
-   lines, seat backgrounds and talent, for the sampled run and both fixed runs.
-6. ``claims``: the paired differences behind the seed claims in each of those runs.
-7. ``position_switches``: the position mechanisms switched off one at a time and all five at
+   hand-set profiles (``presets.all("seed")``, the first round's set-up), 30 replications each.
+5. ``claims``: the paired differences behind the seed claims in each of those three runs.
+6. ``position_switches``: the position mechanisms switched off one at a time and all five at
    once (sampled leaders, 20 replications, three years, same seed), for which mechanism explains
    which difference, and the siloed SLA question.
+7. ``decompositions``: ``Experiment.decompose`` of each headline bookings difference (each
+   structure against marketing-under-sales, and the shared leader against siloed) into reporting
+   lines, seat backgrounds and talent, with sampled leaders (the first 20 replications of the same
+   seed) and with both fixed set-ups (the first 10).
 
-Run from the repository root: ``.venv/bin/python docs/studies/structures.py`` (about 15 minutes
-on two cores, most of it the position switches and the decompositions); name parts to run only
-those, e.g. ``structures.py lines positions``.
+The printed output of the run quoted in docs/structures.md is kept in
+docs/data/structures_output.txt.
+
+Run from the repository root: ``.venv/bin/python docs/studies/structures.py`` (13-16 minutes
+on two cores shared with other work); name parts to run only those, e.g.
+``structures.py lines positions``.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ from orgsim.model.positions import interface_share, positions
 
 REPLICATIONS = int(os.environ.get("STRUCTURES_REPLICATIONS", "30"))  # fewer only to test the script
 SEED = 2024
-HORIZON_DAYS = 1095
+HORIZON_DAYS = int(os.environ.get("STRUCTURES_HORIZON_DAYS", "1095"))  # shorter only to test the script
 EXECUTOR = 2
 MUS, SUM, SHARED, SILOED = "marketing_under_sales", "sales_under_marketing", "shared_leader", "siloed"
 FIGURES = Path(__file__).resolve().parent.parent / "figures"
@@ -76,10 +80,13 @@ REPS_TABLE = {
 }
 #: The pairs whose bookings difference is decomposed: (a, b), the difference is b - a.
 PAIRS = [(MUS, SUM), (MUS, SHARED), (MUS, SILOED), (SILOED, SHARED)]
-#: The position mechanisms of docs/model.md 7.23 (the first five change the profiles the other
-#: mechanisms read; leader_costs charges each layer's salary).
-POSITION_SWITCHES = ["quota_ownership", "dual_roles", "span_of_control", "reporting_distance", "heads_below", "leader_costs"]
+#: The position mechanisms of docs/model.md 7.23 that change the profiles the other mechanisms
+#: read (``leader_costs``, the sixth, only charges each layer's salary: see ``leader_costs_usd``).
+POSITION_SWITCHES = ["quota_ownership", "dual_roles", "span_of_control", "reporting_distance", "heads_below"]
 POSITION_REPLICATIONS = min(20, REPLICATIONS)
+#: Replications of the decompositions (six extra runs per replication and pair); the fixed runs
+#: vary only in the market, so their paired differences are tighter.
+DECOMPOSE_REPLICATIONS = {"sampled": min(20, REPLICATIONS), "fixed": min(10, REPLICATIONS)}
 #: Differences (column label, a, b: the difference is b - a) printed for each metric.
 CONTRASTS = [
     (f"{SUM} - {MUS}", MUS, SUM),
@@ -87,6 +94,7 @@ CONTRASTS = [
     (f"{SILOED} - {MUS}", MUS, SILOED),
     (f"{SILOED} - {SHARED}", SHARED, SILOED),
     (f"{SILOED} - {SUM}", SUM, SILOED),
+    (f"{SUM} - {SHARED}", SHARED, SUM),
 ]
 #: Metrics behind the seed claims (docs/structures.md, "Which seed claims survive equal talent").
 CLAIM_METRICS = {
@@ -250,13 +258,11 @@ def default_comparison(structures: dict[str, Structure]) -> orgsim.Experiment:
         print(f"\nbookings over {label} (k$): means {means}; paired differences, 95% interval")
         for _, a, b in CONTRASTS:
             print("  " + paired_line(table, b, a, digits=0))
-        print("  " + paired_line(table, SUM, SHARED, digits=0))
     for metric in ("profit_usd", "leader_costs_usd", "program_spend_usd", "rework_usd", "costs_usd"):
         table = experiment.totals(metric)
         print(f"\n{metric} over three years (k$), paired difference")
         for _, a, b in CONTRASTS:
             print("  " + paired_line(table, b, a, digits=0))
-        print("  " + paired_line(table, SUM, SHARED, digits=0))
     print()
     for a, b in ((SUM, MUS), (SHARED, MUS), (SILOED, MUS), (SUM, SHARED), (SHARED, SILOED)):
         s = experiment.crossover(a, b, metric="bookings").summary().iloc[0]
@@ -292,20 +298,32 @@ def default_comparison(structures: dict[str, Structure]) -> orgsim.Experiment:
 # -- 4, 5, 6: fixed leaders, decompositions and the seed claims ----------------------------------
 
 
-def decompositions(experiments: dict[str, orgsim.Experiment]) -> None:
-    for label, experiment in experiments.items():
-        print(f"\ndecomposition of the paired bookings difference over three years, {label} (k$, estimate [95% interval])")
+def decompositions(structures: dict[str, Structure]) -> None:
+    """``Experiment.decompose`` of each pair's bookings difference. Six extra runs per replication and
+    pair, so on fewer replications than the comparison: the first ``DECOMPOSE_REPLICATIONS`` of the
+    same seed (replication r has the same seed whatever the number of replications)."""
+    setups = {
+        "sampled leaders (presets.all())": (structures, "sampled"),
+        'fixed plain profiles (presets.all(), leaders="fixed")': (structures, "fixed"),
+        'fixed seed profiles (presets.all("seed"), leaders="fixed")': (orgsim.presets.all("seed"), "fixed"),
+    }
+    for label, (chosen, leaders) in setups.items():
+        replications = DECOMPOSE_REPLICATIONS[leaders]
+        experiment = run(chosen, replications=replications, leaders=leaders)
+        print(
+            f"\ndecomposition of the paired bookings difference over {HORIZON_DAYS} days, {label}, {replications} replications, "
+            f"seed {SEED} (k$, estimate [95% interval])"
+        )
         print("| difference | reporting lines | seat backgrounds | talent | total (b - a) |")
         print("|---|---|---|---|---|")
         for a, b in PAIRS:
             started = time.time()
-            table = experiment.decompose(a, b, metric="bookings_usd")
-            cells = [
-                fmt((row["estimate"], row["ci_low"], row["ci_high"]))
-                for _, row in table.loc[["reporting_lines", "background", "talent", "total"]].iterrows()
-            ]
+            table = experiment.decompose(a, b, metric="bookings_usd", executor=EXECUTOR, progress=False)
+            components = table.loc[["reporting_lines", "background", "talent", "total"]]
+            cells = [fmt((row["estimate"], row["ci_low"], row["ci_high"])) for _, row in components.iterrows()]
             direct = experiment.totals("bookings_usd")
             assert np.isclose(table.loc["total", "estimate"], (direct[b] - direct[a]).mean(), rtol=1e-6, atol=1.0), (label, a, b)
+            assert np.isclose(components["estimate"].iloc[:3].sum(), table.loc["total", "estimate"], rtol=1e-6, atol=1.0), (label, a, b)
             print(f"| {b} - {a} | " + " | ".join(cells) + f" |   [{time.time() - started:.0f} s]", flush=True)
 
 
@@ -324,9 +342,8 @@ def claims(experiments: dict[str, orgsim.Experiment]) -> None:
 
 def position_switches(structures: dict[str, Structure]) -> None:
     on = {f"mechanisms.{name}": True for name in POSITION_SWITCHES}
-    five = {f"mechanisms.{name}": False for name in POSITION_SWITCHES if name != "leader_costs"}
-    points = [on] + [{**on, f"mechanisms.{name}": False} for name in POSITION_SWITCHES] + [{**on, **five}]
-    labels = ["all on"] + [f"no {name}" for name in POSITION_SWITCHES] + ["five position mechanisms off (costs on)"]
+    points = [on] + [{**on, f"mechanisms.{name}": False} for name in POSITION_SWITCHES] + [{key: False for key in on}]
+    labels = ["all on"] + [f"no {name}" for name in POSITION_SWITCHES] + ["all five off"]
     started = time.time()
     sweep = orgsim.sweep(
         None,
@@ -379,7 +396,7 @@ def main(parts: tuple[str, ...] = PARTS) -> None:
     structures = orgsim.presets.all()
     if "lines" in parts:
         lines_only(structures)
-    if {"default", "claims", "decompose"} & set(parts):
+    if {"default", "claims"} & set(parts):
         sampled = default_comparison(structures) if "default" in parts else run(structures)
         fixed_plain = run(structures, leaders="fixed")
         fixed_seed = run(orgsim.presets.all("seed"), leaders="fixed")
@@ -396,7 +413,7 @@ def main(parts: tuple[str, ...] = PARTS) -> None:
     if "positions" in parts:
         position_switches(structures)
     if "decompose" in parts:
-        decompositions(experiments)
+        decompositions(structures)
     print(f"\ntotal {time.time() - started:.0f} s")
 
 

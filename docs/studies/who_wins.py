@@ -27,8 +27,10 @@ and whether the interval excludes 0 (otherwise "no clear winner"). It writes
 docs/figures/who_wins.png (bookings) and docs/figures/who_wins_profit.png, docs/data/who_wins.csv,
 and prints the markdown tables of docs/structures.md between ``who-wins table`` markers.
 
-Run from the repository root: ``.venv/bin/python docs/studies/who_wins.py`` (about ten minutes on
-two cores).
+The printed output of the run quoted in docs/structures.md is kept in docs/data/who_wins_output.txt.
+
+Run from the repository root: ``.venv/bin/python docs/studies/who_wins.py`` (19 minutes on two cores
+shared with other work; the cells themselves took 1,128 s).
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def cell_rows(group: str, cell: str, metric: str, table: pd.DataFrame, margin: t
                 "diff_ci_low": diff[1],
                 "diff_ci_high": diff[2],
                 "winner": winner if clear else "no clear winner",
-                "best_mean": winner,
+                "best": winner,
                 "runner_up": runner_up,
                 "margin": margin[0],
                 "margin_ci_low": margin[1],
@@ -163,7 +165,9 @@ def run() -> pd.DataFrame:
             rows += cell_rows(group, label, metric, cumulative_at(five, metric, day))
         winner = full.mean().idxmax()
         runner_up = full.mean().sort_values(ascending=False).index[1]
-        rows += cell_rows("planning horizon", "horizon 5 years", metric, full, margin_from(five.differences(runner_up, metric), winner, metric))
+        rows += cell_rows(
+            "planning horizon", "horizon 5 years", metric, full, margin_from(five.differences(runner_up, metric), winner, metric)
+        )
 
     # company size: the three scenario files, each over three years
     for name in SIZES:
@@ -226,12 +230,12 @@ def markdown(frame: pd.DataFrame, metric: str) -> str:
         cells = []
         for s in labels:
             text = money(rows.loc[s, "mean"])
-            cells.append(f"**{text}**" if s == first["best_mean"] and first["clear"] else text)
+            cells.append(f"**{text}**" if s == first["best"] and first["clear"] else text)
         margin = f"{money(first['margin'], True)} [{money(first['margin_ci_low'], True)}, {money(first['margin_ci_high'], True)}]"
         if first["clear"]:
-            verdict = f"**{SHORT[first['best_mean']]}**, {margin} over {SHORT[first['runner_up']]}"
+            verdict = f"**{SHORT[first['best']]}**, {margin} over {SHORT[first['runner_up']]}"
         else:
-            verdict = f"no clear winner: {SHORT[first['best_mean']]} {margin} over {SHORT[first['runner_up']]}"
+            verdict = f"no clear winner: {SHORT[first['best']]} {margin} over {SHORT[first['runner_up']]}"
         lines.append(f"| {cell} | " + " | ".join(cells) + f" | {verdict} |")
     return "\n".join(lines)
 
@@ -256,7 +260,7 @@ def figure(frame: pd.DataFrame, metric: str, path: Path) -> None:
         first = rows.iloc[0]
         for j, s in enumerate(labels):
             row = rows.loc[s]
-            if s == first["best_mean"]:
+            if s == first["best"]:
                 text = f"best\n{money(row['mean'])} M$"
                 weight = "bold"
             else:
@@ -265,9 +269,9 @@ def figure(frame: pd.DataFrame, metric: str, path: Path) -> None:
             colour = "white" if shares[i, j] < 0.6 * lowest else "black"
             ax.text(j, i, text, ha="center", va="center", fontsize=9, color=colour, fontweight=weight)
         if first["clear"]:
-            verdict = f"{SHORT[first['best_mean']]} wins by {money(first['margin'], True)} M$"
+            verdict = f"{SHORT[first['best']]} wins by {money(first['margin'], True)} M$"
         else:
-            verdict = f"no clear winner ({SHORT[first['best_mean']]} vs {SHORT[first['runner_up']]})"
+            verdict = f"no clear winner ({SHORT[first['best']]} vs {SHORT[first['runner_up']]})"
         ax.text(len(labels) - 0.4, i, verdict, ha="left", va="center", fontsize=9.5)
     for boundary in (0.5, 3.5, 4.5, 8.5):
         ax.axhline(boundary, color="0.25", lw=1.2)
@@ -298,7 +302,7 @@ def main() -> None:
         sub = frame[frame.metric == metric].drop_duplicates("cell").set_index("cell").loc[ORDER]
         for cell, row in sub.iterrows():
             print(
-                f"  {cell:48s} {row['best_mean']:22s} over {row['runner_up']:22s} "
+                f"  {cell:48s} {row['best']:22s} over {row['runner_up']:22s} "
                 f"{money(row['margin'], True)} [{money(row['margin_ci_low'], True)}, {money(row['margin_ci_high'], True)}]"
                 f"  {'clear' if row['clear'] else 'no clear winner'}"
             )

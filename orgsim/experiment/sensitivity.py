@@ -298,7 +298,8 @@ def morris(
         executor: where the runs go, as in :func:`orgsim.sweep` (None: a process pool; ``"serial"``: here).
         progress: progress bar (None: in a terminal or notebook).
         store: a result-store folder; running again resumes.
-        leaders, population: who holds the seats, as in :func:`~orgsim.compare` (default: sampled).
+        leaders: who holds the seats, as in :func:`~orgsim.compare` (default: ``"sampled"``).
+        population: the :class:`~orgsim.LeaderPopulation` sampled holders come from (None: the default).
 
     Returns:
         a :class:`Sensitivity`; call ``.indices(metric, output)`` for the indices.
