@@ -46,6 +46,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from scipy import stats
+from structures import cumulative_at  # the same folder: docs/studies/structures.py
 
 import orgsim
 
@@ -83,16 +84,6 @@ def default_value(key: str) -> object:
     """The default scenario's value of a dotted key such as ``deals.cycle_days_median``."""
     section, field = key.split(".")
     return getattr(getattr(DEFAULT, section), field)
-
-
-def cumulative_at(experiment: orgsim.Experiment, column: str, day: float) -> pd.DataFrame:
-    """replication x structure table of ``column`` summed over the periods ending on or before ``day``."""
-    frame = experiment.to_frame()
-    keys = ["structure", "replication", "period"]
-    ends = frame[frame.metric == "end_day"][[*keys, "value"]].rename(columns={"value": "end_day"})
-    values = frame[frame.metric == column][[*keys, "value"]].merge(ends, on=keys)
-    kept = values[values.end_day <= day + 1e-9]
-    return kept.groupby(["replication", "structure"], observed=True).value.sum().unstack("structure")[experiment.labels]
 
 
 def paired(table: pd.DataFrame, other: str, base: str) -> tuple[float, float, float]:

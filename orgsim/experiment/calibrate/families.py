@@ -41,6 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from orgsim.experiment.calibrate.intervals import numeric_hessian
+
 #: The candidate families (scipy.stats names, and how orgsim names them).
 FAMILIES: dict[str, str] = {"lognormal": "lognorm", "gamma": "gamma", "weibull": "weibull_min"}
 #: The 5% critical value of sqrt(n) times the Kolmogorov-Smirnov distance.
@@ -211,12 +213,7 @@ def fit_anchored(values: np.ndarray, observed: np.ndarray, family: str, anchor: 
     theta = fit.x
     if not (fit.success and np.isfinite(fit.fun)):
         return None
-    h = 1e-4
-    hess = np.zeros((2, 2))
-    for i in range(2):
-        for j in range(2):
-            ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
-            hess[i, j] = (nll(theta + ei + ej) - nll(theta + ei - ej) - nll(theta - ei + ej) + nll(theta - ei - ej)) / (4 * h * h)
+    hess = numeric_hessian(nll, theta)
     if not np.all(np.isfinite(hess)) or np.linalg.det(hess) <= 0 or hess[0, 0] <= 0:
         return None
     cov = np.linalg.inv(hess)

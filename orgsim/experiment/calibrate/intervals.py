@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -60,6 +61,17 @@ def bootstrap_mean_ci(values: np.ndarray, rng: np.random.Generator, replicates: 
     return float(x.mean()), float(means.std(ddof=1)), float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
+def numeric_hessian(f: Callable[[np.ndarray], float], theta: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """The Hessian of ``f`` at ``theta`` by central differences of step ``h``."""
+    n = len(theta)
+    hess = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            ei, ej = np.eye(n)[i] * h, np.eye(n)[j] * h
+            hess[i, j] = (f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej) + f(theta - ei - ej)) / (4 * h * h)
+    return hess
+
+
 def lognormal_censored_mle(
     durations: np.ndarray, observed: np.ndarray, offsets: np.ndarray | None = None
 ) -> tuple[float, float, np.ndarray]:
@@ -89,11 +101,6 @@ def lognormal_censored_mle(
     start = np.array([(y[d].mean() if d.any() else y.mean()) - o.mean(), math.log(max(y[d].std() if d.sum() > 1 else 1.0, 1e-3))])
     fit = optimize.minimize(nll, start, method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 4000})
     theta = fit.x
-    h = 1e-4
-    hess = np.zeros((2, 2))
-    for i in range(2):
-        for j in range(2):
-            ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
-            hess[i, j] = (nll(theta + ei + ej) - nll(theta + ei - ej) - nll(theta - ei + ej) + nll(theta - ei - ej)) / (4 * h * h)
+    hess = numeric_hessian(nll, theta)
     cov = np.linalg.inv(hess)
     return float(theta[0]), float(math.exp(theta[1])), cov
