@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 import orgsim
+from orgsim.config.reorganization import read_structure_toml
 
 ROOT = Path(__file__).resolve().parents[1]
 HASHES = Path(__file__).with_name("golden") / "hashes.json"
@@ -69,10 +70,11 @@ def _cases() -> dict[str, Callable[[], str]]:
         orgsim.simulate(orgsim.scenarios.mmc(20.0, 4, 0.15, horizon_days=200.0), None, seed=3, record_leads=True)
     )
     for path in sorted((ROOT / "scenarios").glob("*.toml")):
-        if path.name.startswith("structure_"):
-            structure = orgsim.Structure.from_toml(path)
+        if path.name.startswith(("structure_", "reorganize_")):
+            structure = read_structure_toml(path)
+            days = 365.0 if path.name.startswith("structure_") else 540.0  # a reorganisation file switches at day 365
             cases[f"file/{path.name}"] = (
-                lambda s=structure: run_hash(orgsim.simulate(orgsim.Scenario(), s, seed=5, horizon_days=365))
+                lambda s=structure, d=days: run_hash(orgsim.simulate(orgsim.Scenario(), s, seed=5, horizon_days=d))
             )
         else:
             scenario = orgsim.Scenario.from_toml(path)

@@ -47,6 +47,10 @@ SIZE_CAPS: dict[str, tuple[float, float]] = {
     "leadership.disputes_per_week": (0.0, 20.0),
     "deals.warm_start_days": (0.0, 60.0),
     "marketing.kinds.effort_person_days": (1.0, 3650.0),
+    # the installed base and its referrals grow with the plan and the price of a deal
+    "customers.referrals_per_customer_per_year": (0.0, 2.0),
+    "leadership.plan_prior_bookings_usd": (0.0, 1e8),
+    "deals.list_price_usd": (1e3, 1e6),
 }
 
 SETTINGS = settings(
@@ -247,6 +251,12 @@ def assert_series_complete(run: orgsim.RunResult, scenario: orgsim.Scenario) -> 
         elif name in TOTAL_RATIOS:
             denominator = sum(run.totals[d] for d in TOTAL_RATIOS[name][1])
             assert math.isnan(value) == (denominator == 0), name
+        elif name in ("net_revenue_retention", "gross_revenue_retention"):  # over the last year: NaN in a shorter run
+            assert math.isnan(value) or value >= 0.0, (name, value)
+            if horizon < 365:
+                assert math.isnan(value), (name, value)
+            if name == "gross_revenue_retention":
+                assert math.isnan(value) or value <= 1.0, value
         else:
             assert math.isfinite(value), f"total {name} = {value}"
 

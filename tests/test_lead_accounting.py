@@ -78,7 +78,7 @@ def test_never_an_mql_means_never_queued(default_run_with_leads: orgsim.RunResul
 
 
 def test_costs_accrue_for_the_whole_horizon() -> None:
-    scenario = orgsim.Scenario()
+    scenario = orgsim.Scenario().replace(**{"mechanisms.attrition": False})  # a constant headcount
     result = orgsim.simulate(scenario, seed=1, horizon_days=100)
     c = scenario.costs
     salaries = (scenario.sales.reps * c.rep_cost_usd_per_year + scenario.marketing.marketers * c.marketer_cost_usd_per_year) * 100 / 365

@@ -71,6 +71,7 @@ def test_a_brand_project_is_still_growing_its_effect_six_months_after_it_starts(
             "marketing.long_term_share": 1.0,
             "marketing.initial_stocks": "empty",
             "marketing.kinds": [k for k in orgsim.Scenario().marketing.kinds if k.name in ("brand", "lead_gen_campaign")],
+            "mechanisms.program_budget": False,  # one marketer's quarterly money never pays for a brand project
         }
     )
     series = orgsim.simulate(scenario, seed=1, horizon_days=196).series
@@ -147,6 +148,7 @@ def test_the_marketers_pool_grants_and_preempts_exactly_as_simpy_does(preempted_
             "marketing.preempted_work": preempted_work,
             "leadership.plan_prior_bookings_usd": 1e9,
             "leadership.pressure_rush_share": 1.0,
+            "mechanisms.program_budget": False,  # the budget would block most rush projects: this test is about preemption
         }
     )
     structure = orgsim.presets.marketing_under_sales()

@@ -29,7 +29,7 @@ def test_the_four_activities_sum_to_the_rep_hours_on_duty_in_every_period(prospe
 
 
 def test_rep_hours_on_duty_are_the_calendars_working_hours_times_the_reps() -> None:
-    scenario = orgsim.Scenario()
+    scenario = orgsim.Scenario().replace(**{"mechanisms.attrition": False})  # a constant team
     totals = orgsim.simulate(scenario, seed=1, horizon_days=7 * 20).totals
     # 20 weeks x 5 working days x 8 hours x 10 reps
     assert totals["rep_hours_on_duty"] == pytest.approx(20 * 5 * 8 * scenario.sales.reps)
@@ -101,7 +101,8 @@ def test_no_rep_is_idle_on_duty_while_an_mql_waits(monkeypatch: pytest.MonkeyPat
     whenever an MQL is waiting and the desk is on duty, every rep is in a follow-up."""
     log = _EventLog(monkeypatch)
     # no warm start: the warm-up's own desk would log its events too
-    scenario = _no_prospecting(orgsim.Scenario()).replace(**{"sales.routing": routing, "sales.reps": 3, "deals.warm_start_days": 0.0})
+    changes = {"sales.routing": routing, "sales.reps": 3, "deals.warm_start_days": 0.0, "mechanisms.attrition": False}
+    scenario = _no_prospecting(orgsim.Scenario()).replace(**changes)  # a constant team (tests/test_workforce.py: reps who leave)
     orgsim.simulate(scenario, seed=5, horizon_days=90)
     reps = scenario.sales.reps
     waiting = busy = 0
@@ -183,12 +184,12 @@ def test_every_booking_belongs_to_a_rep() -> None:
         "quota_usd",
         "attainment",
     ]
-    assert len(reps) == orgsim.Scenario().sales.reps
+    assert len(reps) == orgsim.Scenario().sales.reps + result.totals["reps_hired"]  # leavers stay in the frame
     assert reps.bookings_usd.sum() == pytest.approx(result.totals["bookings_usd"])
 
 
 def test_quotas_split_the_plan_and_the_share_at_quota_is_counted_from_the_reps() -> None:
-    scenario = orgsim.Scenario()
+    scenario = orgsim.Scenario().replace(**{"mechanisms.attrition": False})  # no vacant seats
     result = orgsim.simulate(scenario, seed=2, horizon_days=365)
     plan = scenario.leadership.plan_prior_bookings_usd * (1 + scenario.leadership.plan_growth)
     assert result.reps.quota_usd.sum() == pytest.approx(plan)
@@ -198,7 +199,7 @@ def test_quotas_split_the_plan_and_the_share_at_quota_is_counted_from_the_reps()
 
 def test_quota_shares_set_each_reps_part_of_the_plan() -> None:
     shares = (0.4, 0.3, 0.2, 0.1)
-    scenario = orgsim.Scenario().replace(**{"sales.reps": 4, "sales.quota_shares": shares})
+    scenario = orgsim.Scenario().replace(**{"sales.reps": 4, "sales.quota_shares": shares, "mechanisms.attrition": False})
     reps = orgsim.simulate(scenario, seed=2, horizon_days=365).reps
     np.testing.assert_allclose(reps.quota_usd / reps.quota_usd.sum(), shares)
 
@@ -217,7 +218,9 @@ def test_identical_reps_when_the_skill_spread_is_zero() -> None:
 
 
 def test_hires_get_a_quota_for_the_rest_of_the_year() -> None:
-    scenario = orgsim.Scenario().replace(**{"mechanisms.growth_stage": True, "growth.rep_hires_per_quarter": 2})
+    # a constant team, hires at once (tests/test_workforce.py: the hiring lag)
+    changes = {"growth.rep_hires_per_quarter": 2, "mechanisms.attrition": False, "mechanisms.hiring_lag": False}
+    scenario = orgsim.Scenario().replace(**{"mechanisms.growth_stage": True, **changes})
     reps = orgsim.simulate(scenario, seed=3, horizon_days=365).reps
     hired = reps[reps.hired_day > 0]
     assert len(hired) == 8  # at the quarter starts on days 91, 182, 273 and 364

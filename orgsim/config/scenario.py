@@ -20,12 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from orgsim.config import params
+from orgsim.config.budget import Budget
 from orgsim.config.checks import MAX_HORIZON_DAYS, unknown_key
+from orgsim.config.customers import Customers
 from orgsim.config.errors import Problem, ValidationError
 from orgsim.config.files import read_toml, write_toml
 from orgsim.config.marketing import STOCKS, Market, Marketing, ProjectKind, StockParams, default_project_kinds
 from orgsim.config.params import DecayTable, Section, field_rows, param, to_plain
 from orgsim.config.sections import Calendar, Costs, Deals, Growth, Inbound, Leadership, Leads, Mechanisms, Sales
+from orgsim.config.workforce import Workforce
 
 INF = math.inf
 
@@ -52,6 +55,9 @@ class Scenario(Section):
     marketing: Marketing = field(default_factory=Marketing)
     leadership: Leadership = field(default_factory=Leadership)
     growth: Growth = field(default_factory=Growth)
+    workforce: Workforce = field(default_factory=Workforce)
+    budget: Budget = field(default_factory=Budget)
+    customers: Customers = field(default_factory=Customers)
     mechanisms: Mechanisms = field(default_factory=Mechanisms)
 
     def _problems(self) -> list[Problem]:

@@ -45,5 +45,7 @@ def mmc(arrival_rate_per_day: float, reps: int, mean_handle_days: float, *, hori
             enablement_effect=False,
             targeting_effect=False,
             pricing_effect=False,
+            attrition=False,  # a fixed number of servers
+            addressable_market=False,  # a constant arrival rate
         ),
     )

@@ -497,6 +497,7 @@ class Leadership(Section, prefix="leadership."):
         source="A: stated assumption; Chachere et al. 2003: exceptions passed up lose information",
     )
 
+
 @dataclass(frozen=True)
 class Growth(Section, prefix="growth."):
     """Growth stage (seed 002): a headcount plan and channels that add volume and price variance."""
@@ -553,3 +554,26 @@ class Mechanisms(Section, prefix="mechanisms."):
     reporting_distance: bool = param(True, doc="disputes travel up to the lowest common manager, losing time and detail per line")
     heads_below: bool = param(True, doc="the heads of marketing and sales shape their function's daily decisions as far as delegated")
     growth_stage: bool = param(True, doc="the headcount plan and channels of the growth section apply")
+    program_budget: bool = param(
+        False, doc="a marketing project starts only if the period's programme budget (budget section) pays for it (off until recalibrated)"
+    )
+    budget_cuts: bool = param(True, doc="under quota pressure the integrator cuts the rest of the period's long-term programme money")
+    # workforce (orgsim.config.workforce, docs/model.md 7.26)
+    attrition: bool = param(
+        False, doc="reps and marketers leave at the workforce section's turnover; each departure opens a backfill (off until recalibrated)"
+    )
+    ramp: bool = param(
+        False, doc="new reps and marketers ramp from a starting productivity to full over their first months (off until recalibrated)"
+    )
+    hiring_lag: bool = param(
+        False, doc="a requisition (backfill or planned hire) starts only after the hiring lag (off until recalibrated)"
+    )
+    pressure_turnover: bool = param(False, doc="the quota owner's felt quota pressure raises reps' turnover (off until recalibrated)")
+    addressable_market: bool = param(True, doc="lead arrivals fall with the share of the addressable market already won")
+    # customers (orgsim.config.customers, docs/model.md 7.25)
+    customer_churn: bool = param(True, doc="customers churn with a hazard driven by fit, discount, account size and delight")
+    expansion: bool = param(True, doc="surviving customers' ARR grows (in proportion to delight)")
+    referrals: bool = param(
+        False, doc="active customers refer new leads (source referral, in proportion to delight; off until recalibrated)"
+    )
+    delight_effect: bool = param(True, doc="delight (fed by enablement, content and pricing) acts on churn, expansion and referrals")

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from orgsim.config import Leader, LeaderPopulation, SeatDraw, Structure
+from orgsim.config import Leader, LeaderPopulation, Reorganization, SeatDraw, Structure
 from orgsim.config.errors import Problem
 from orgsim.model.streams import named_generator
 
@@ -76,17 +76,26 @@ def hold_seats(structure: Structure, population: LeaderPopulation, draws: dict[s
 
 
 def holders(
-    structure: Structure | None,
+    structure: Structure | Reorganization | None,
     leaders: str,
     population: LeaderPopulation | None,
     seed: int,
     replication: int,
     head_cost_usd_per_year: float,
-) -> Structure | None:
-    """The structure as run in one replication: its holders drawn (``"sampled"``) or as given."""
+) -> Structure | Reorganization | None:
+    """The structure as run in one replication: its holders drawn (``"sampled"``) or as given.
+
+    A :class:`~orgsim.Reorganization` has the holders of both its structures drawn from the same
+    seat draws: whoever sits in a seat of a kind before the switch sits in it after."""
     if structure is None or leaders == "fixed":
         return structure
-    return hold_seats(structure, population or LeaderPopulation(), seat_draws(seed, replication), head_cost_usd_per_year)
+    draws, people = seat_draws(seed, replication), population or LeaderPopulation()
+    if isinstance(structure, Reorganization):
+        return structure.replace(
+            start=hold_seats(structure.start, people, draws, head_cost_usd_per_year),
+            to=hold_seats(structure.to, people, draws, head_cost_usd_per_year),
+        )
+    return hold_seats(structure, people, draws, head_cost_usd_per_year)
 
 
 __all__ = ["LEADERS_MODES", "SEAT_ORDER", "check_leaders", "hold_seats", "holders", "is_hand_set", "seat_draws"]

@@ -119,6 +119,7 @@ def _codes(values: pd.Series, names: list[str]) -> np.ndarray:
 def load_store(folder: Path) -> Experiment:
     """The experiment a result store's manifest describes, every replication read from the store."""
     from orgsim.config.population import LeaderPopulation
+    from orgsim.config.reorganization import Reorganization, structure_from_dict
     from orgsim.config.scenario import Scenario
     from orgsim.config.structure import Structure
     from orgsim.experiment.options import RunOptions
@@ -128,14 +129,14 @@ def load_store(folder: Path) -> Experiment:
 
     manifest = read_manifest(folder)
     scenario = Scenario.from_dict(manifest["scenario"])
-    structures: dict[str, Structure | None] = {}
+    structures: dict[str, Structure | Reorganization | None] = {}
     held: dict[str, Any] = {"leaders": "fixed", "population": None}  # stores written before sampled leaders
     for entry in manifest["structures"]:  # a label registered again with a changed structure: the latest
         data = entry.get("structure")
         if data is not None:
             data = dict(data)
             held = data.pop("holders", held)
-        structures[entry["label"]] = None if data is None else Structure.from_dict(data)
+        structures[entry["label"]] = None if data is None else structure_from_dict(data)
     population = None if held.get("population") is None else LeaderPopulation.from_dict(held["population"])
     if not structures or not manifest["replication_seeds"]:
         raise ValidationError(Problem("path", str(folder), "a result store that holds an experiment (this one is empty)"))

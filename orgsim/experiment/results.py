@@ -325,8 +325,8 @@ class Experiment:
         ``orgsim.simulate(scenario, exp.structure_as_run(label, r), seed=exp.seed_sequence(r))``
         repeats that replication bit for bit (for a sweep, with the point's scenario)."""
         from orgsim.config.population import LeaderPopulation
+        from orgsim.config.reorganization import structure_from_dict
         from orgsim.config.scenario import Scenario
-        from orgsim.config.structure import Structure
         from orgsim.experiment.designs import plain
         from orgsim.experiment.holders import holders
 
@@ -341,7 +341,7 @@ class Experiment:
             scenario = scenario.replace(**{str(k): plain(v) for k, v in self.points.iloc[int(point)].items()})
         population = self.meta.get("population")
         return holders(
-            Structure.from_dict(data),
+            structure_from_dict(data),
             self.meta.get("leaders", "fixed"),
             None if population is None else LeaderPopulation.from_dict(population),
             self.seed,

@@ -34,6 +34,7 @@ import pandas as pd
 
 from orgsim.config.errors import Problem, ValidationError
 from orgsim.config.population import LeaderPopulation
+from orgsim.config.reorganization import Reorganization
 from orgsim.config.scenario import Scenario
 from orgsim.config.structure import Structure
 from orgsim.experiment.designs import LatinHypercube, plain, scaled_points, sweep_points
@@ -45,7 +46,8 @@ from orgsim.experiment.store import Entry, ResultStore, RunRecord, StoreWarning
 from orgsim.experiment.store_manifest import scenario_sha256, structure_sha256, task_key
 from orgsim.model.simulate import package_versions, simulate
 
-StructuresArg = Sequence[Structure] | Mapping[str, Structure | None]
+AnyStructure = Structure | Reorganization
+StructuresArg = Sequence[AnyStructure] | Mapping[str, AnyStructure | None]
 
 
 # -- the task that runs in a worker --------------------------------------------------------------
@@ -56,7 +58,7 @@ class _Task:
     """One replication to run: small and picklable."""
 
     scenario: Scenario
-    structure: Structure | None
+    structure: AnyStructure | None
     entropy: int
     spawn_key: tuple[int, ...]
     horizon_days: float
@@ -78,19 +80,19 @@ def _run_task(task: _Task) -> RunRecord:
 # -- checking the arguments ----------------------------------------------------------------------
 
 
-def _structures(structures: Any, problems: list[Problem]) -> dict[str, Structure | None]:
+def _structures(structures: Any, problems: list[Problem]) -> dict[str, AnyStructure | None]:
     """The structures by label (a list is labelled by ``.name``); problems are added to ``problems``."""
-    allowed = "a non-empty list of orgsim.Structure (labelled by .name, unique) or a dict {label: Structure or None}"
-    if isinstance(structures, Structure):
+    allowed = "a non-empty list of orgsim.Structure or Reorganization (labelled by .name, unique) or a dict {label: Structure or None}"
+    if isinstance(structures, Structure | Reorganization):
         problems.append(Problem("structures", structures.name, f"{allowed}; wrap a single structure in a list"))
         return {}
     if isinstance(structures, Mapping):
-        out: dict[str, Structure | None] = {}
+        out: dict[str, AnyStructure | None] = {}
         for label, s in structures.items():
             if not isinstance(label, str) or not label:
                 problems.append(Problem("structures", label, "labels that are non-empty strings"))
-            elif s is not None and not isinstance(s, Structure):
-                problems.append(Problem(f"structures[{label!r}]", s, "an orgsim.Structure or None (no structure)"))
+            elif s is not None and not isinstance(s, Structure | Reorganization):
+                problems.append(Problem(f"structures[{label!r}]", s, "an orgsim.Structure, a Reorganization or None (no structure)"))
             else:
                 out[label] = s
         if not structures:
@@ -104,8 +106,10 @@ def _structures(structures: Any, problems: list[Problem]) -> dict[str, Structure
         problems.append(Problem("structures", [], allowed))
     out = {}
     for i, s in enumerate(items):
-        if not isinstance(s, Structure):
-            problems.append(Problem(f"structures[{i}]", s, "an orgsim.Structure (use a dict {label: None} to run without a structure)"))
+        if not isinstance(s, Structure | Reorganization):
+            problems.append(
+                Problem(f"structures[{i}]", s, "an orgsim.Structure or Reorganization (a dict {label: None} runs without a structure)")
+            )
         elif s.name in out:
             problems.append(Problem(f"structures[{i}].name", s.name, "unique labels; use a dict {label: Structure} to label them yourself"))
         else:
@@ -113,7 +117,7 @@ def _structures(structures: Any, problems: list[Problem]) -> dict[str, Structure
     return out
 
 
-def _check_common(scenario: Any, structures: Any, options: RunOptions) -> tuple[Scenario, dict[str, Structure | None], list[Problem]]:
+def _check_common(scenario: Any, structures: Any, options: RunOptions) -> tuple[Scenario, dict[str, AnyStructure | None], list[Problem]]:
     """The scenario (None: the default), the structures by label, and every problem with them and the options."""
     problems: list[Problem] = []
     if scenario is None:
@@ -132,7 +136,7 @@ def _check_common(scenario: Any, structures: Any, options: RunOptions) -> tuple[
 class _Plan:
     scenario: Scenario
     labels: list[str]
-    structures: dict[str, Structure | None]
+    structures: dict[str, AnyStructure | None]
     replications: int
     seed: int
     horizon_arg: float | None
@@ -150,7 +154,7 @@ class _Plan:
         seeds = self.seed_records()
         structure_shas = {label: structure_sha256(None if s is None else s.to_dict()) for label, s in self.structures.items()}
         sampled = self.leaders == "sampled"
-        held: dict[tuple[str, int, float], tuple[Structure, str]] = {}  # the same people at every point
+        held: dict[tuple[str, int, float], tuple[AnyStructure, str]] = {}  # the same people at every point
         for p, (scenario, horizon) in enumerate(zip(self.scenarios, self.horizons, strict=True)):
             sha = scenario_sha256(scenario.to_dict())
             head_cost = scenario.costs.head_cost_usd_per_year
@@ -212,6 +216,13 @@ def _prepare(kind: str, scenario: Any, structures: Any, grid_or_samples: Any, op
         leaders=str(options.leaders),
         population=options.population,
     )
+    reorganizations = [(label, s) for label, s in labelled.items() if isinstance(s, Reorganization)]
+    for label, reorg in reorganizations:  # a switch on or after the last day would never happen
+        for horizon_days in sorted(set(plan.horizons)):
+            try:
+                reorg.check_horizon(horizon_days)
+            except ValidationError as err:
+                raise ValidationError([Problem(f"structures[{label!r}].{p.field}", p.value, p.allowed) for p in err.problems]) from None
     plan.build()
     return plan
 

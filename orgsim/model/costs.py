@@ -60,9 +60,29 @@ class Costs:
     def set_reps(self, reps: int) -> None:
         """The headcount changed: costs from now on run at the new rate (accrue first)."""
         params = self.params
+        self.reps = reps
         self.rate_per_day = (
             reps * params.rep_cost_usd_per_year + self.marketers * params.marketer_cost_usd_per_year
         ) / 365.0 + self.leader_cost_per_day
+
+    def set_marketers(self, marketers: int) -> None:
+        """The marketers employed changed (a departure, a backfill's start: orgsim.model.workforce):
+        accrue at the old rate, then run at the new one."""
+        self.accrue()
+        self.marketers = marketers
+        self.set_reps(self.reps)
+
+    def set_leadership(self, usd_per_year: float) -> None:
+        """The leaders changed (a reorganisation): accrue at the old rate, then run at the new one."""
+        if usd_per_year / 365.0 == self.leader_cost_per_day:
+            return  # the same cost: no accrual at an extra instant (its rounding would differ)
+        self.accrue()
+        self.leader_cost_per_day = usd_per_year / 365.0
+        self.set_reps(self.reps)  # the rate from its parts, as at build
+
+    def charge(self, usd: float) -> None:
+        """A one-off cost, charged now."""
+        self.counters.costs_usd += usd
 
     def accrue(self) -> None:
         """Charge the costs of the time since the last accrual."""

@@ -24,11 +24,12 @@ from typing import Any
 import simpy
 from simpy.events import Timeout
 
-from orgsim.config import Scenario, Structure
+from orgsim.config import Reorganization, Scenario, Structure
 from orgsim.model.calendar import WorkCalendar
 from orgsim.model.pipeline import OpenDeal
 from orgsim.model.positions import positions
 from orgsim.model.recorder import Counters, LeadLog
+from orgsim.model.reorganize import Switch
 from orgsim.model.streams import Seed, Streams
 from orgsim.model.wiring import Wiring
 
@@ -37,12 +38,13 @@ class Model(Wiring):
     """One run of one scenario with one seed. Use :func:`orgsim.simulate` rather than this class.
 
     ``stream_prefix`` gives a warm-up run its own family of streams; such a run keeps its
-    open opportunities for :meth:`carry_in`."""
+    open opportunities for :meth:`carry_in`. A :class:`~orgsim.config.Reorganization` is built
+    in its ``start`` structure and switched by :class:`~orgsim.model.reorganize.Switch`."""
 
     def __init__(
         self,
         scenario: Scenario,
-        structure: Structure | None = None,
+        structure: Structure | Reorganization | None = None,
         *,
         seed: Seed,
         horizon_days: float,
@@ -50,6 +52,9 @@ class Model(Wiring):
         stream_prefix: str = "",
     ):
         self.scenario = scenario
+        reorganization = structure if isinstance(structure, Reorganization) else None
+        if reorganization is not None:
+            structure = reorganization.start
         self.structure = structure
         # Leadership: the profiles the mechanisms read, after the position mechanisms (none
         # without a structure); `leader` is the integrator's own profile.
@@ -64,6 +69,7 @@ class Model(Wiring):
         expected = self.horizon_days * scenario.inbound.base_rate_per_day
         self.log: LeadLog | None = LeadLog(int(expected) + 1024) if record_leads else None
         self.build(keep_pipeline=bool(stream_prefix))
+        self.switch = Switch(self, reorganization) if reorganization is not None else None
 
     # -- the day step ----------------------------------------------------------------------
     def _days(self) -> Generator[simpy.Event, Any, None]:
@@ -72,13 +78,17 @@ class Model(Wiring):
         for day in range(math.ceil(self.horizon_days)):
             if env.now < day:
                 yield Timeout(env, day - env.now)
+            if self.switch is not None:
+                self.switch.start_day(day)
             if day > 0:
                 self.marketing.step_day()
                 self.stocks.step_day()
                 if self.crm is not None:
                     self.crm.step_day()
                 self.discipline.step_day()
+            self.workforce.step_day(day)  # departures, starts, ramp and the open market, before the day's leads
             effect = self.effects.update()
+            self.customers.start_day(day, effect)  # churn, expansion and revenue to today; delight and referrals
             crm = self.crm.level() if self.crm is not None else 0.0
             self.counters.crm_learning = crm
             self.leadflow.start_day(effect, crm, self.discipline.today())
@@ -100,6 +110,8 @@ class Model(Wiring):
     def advance(self) -> None:
         """Run to the horizon without collecting results (a warm-up run needs only its pipeline)."""
         env = self.env
+        if self.switch is not None and self.switch.at_day == 0:
+            self.switch.apply()  # before any process starts: the target structure from the start
         env.process(self.recorder.run())
         env.process(self.marketing.run())
         env.process(self.quarters.run())
@@ -118,5 +130,6 @@ class Model(Wiring):
         series = self.recorder.series(self.scenario.costs.gross_margin)
         totals = self.recorder.totals(series, self.sales.desk.waiting())
         totals["share_of_reps_at_quota"] = self.plan.share_at_quota()
+        totals.update(self.customers.retention())
         leads = self.log.to_frame() if self.log is not None else None
         return series, totals, leads, self.sales.reps_frame()

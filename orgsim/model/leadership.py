@@ -28,6 +28,7 @@ from simpy.events import Timeout
 
 from orgsim.config import Leader, Leadership, ProjectKind, Scenario
 from orgsim.config.checks import MAX_HORIZON_DAYS
+from orgsim.model.budget import term_cost_per_person_day
 from orgsim.model.market import hill
 from orgsim.model.marketing import PlanningContext, fixed_shares
 
@@ -97,6 +98,10 @@ class Trust:
             return
         w = 1.0 - (1.0 - self._weight) ** follow_ups
         self.rate += w * (qualified / follow_ups - self.rate)
+
+    def reset_towards_neutral(self, share: float) -> None:
+        """A reorganisation: trust moves ``share`` of the way back to neutral."""
+        self.rate += share * (self.neutral - self.rate)
 
     @property
     def level(self) -> float:
@@ -169,6 +174,11 @@ class CrmLearning:
         """A day of forgetting, after the touches logged so far."""
         self._log_touches()
         self.logged *= self.retention
+
+    def forget(self, share: float) -> None:
+        """A reorganisation: ``share`` of the logged outcomes is lost (teams, fields and territories redrawn)."""
+        self._log_touches()
+        self.logged *= 1.0 - share
 
     def level(self) -> float:
         """Learning in [0, 1) (recorded as ``crm_learning``)."""
@@ -261,7 +271,18 @@ class LeaderAllocation:
 
     def long_term_share(self, context: PlanningContext) -> float:
         """``V_long^k / (V_long^k + V_short^k)`` with k the allocation concentration."""
-        values = self.term_values(context)
+        return self._split(self.term_values(context))
+
+    def budget_long_share(self, context: PlanningContext) -> float:
+        """Programme money (docs/model.md 7.27) by the same rule, valued per dollar: each term's
+        value per person-day over its mix's cost per person-day. A term that costs nothing gets no money."""
+        values, costs = self.term_values(context), term_cost_per_person_day(context.kinds)
+        if costs["long"] <= 0 or costs["short"] <= 0:
+            return 1.0 if costs["long"] > 0 else 0.0
+        return self._split({term: values[term] / costs[term] for term in values})
+
+    def _split(self, values: Mapping[str, float]) -> float:
+        """The long-term share of the two terms' values: ``V_long^k / (V_long^k + V_short^k)``."""
         k = self.concentration
         try:
             long_v, short_v = values["long"] ** k, values["short"] ** k
@@ -336,6 +357,14 @@ class Escalation:
         self.on_sales_win = on_sales_win
         self.integrator = simpy.Resource(env, capacity=1)
         self.waiting = 0
+        self.travel_days = levels * params.dispute_days_per_level
+        self.handling_days = params.dispute_attention_days * (1.0 + params.detail_loss_per_level * levels) / max(leader.attention, 0.01)
+
+    def retarget(self, leader: Leader, levels: int) -> None:
+        """A reorganisation: a new integrator ``leader`` at ``levels`` lines from the heads (disputes
+        already on their way keep the path they took)."""
+        params = self.params
+        self.leader = leader
         self.travel_days = levels * params.dispute_days_per_level
         self.handling_days = params.dispute_attention_days * (1.0 + params.detail_loss_per_level * levels) / max(leader.attention, 0.01)
 

@@ -365,6 +365,15 @@ class LeadFlow:
         self.ignore_share = 0.0
         self._quality_lift = self._readiness_lift = self._noise_sd = self._recycle_share = 0.0
         self._rates: tuple[tuple[int, float], ...] = ()
+        # customers' referral leads, merged into the day's inbound batch (orgsim.model.customers; wired after build)
+        self.add_referrals: Callable[[int, DayBatch], DayBatch] | None = None
+        self.open_market = 1.0  # share of the addressable market not yet won (orgsim.model.workforce)
+
+    def set_levers(self, criteria_cut: float, attempts_per_hour: float) -> None:
+        """A reorganisation: the interface's scoring criteria and the sales leader's outbound
+        productivity, from the next day on (called before the day's :meth:`start_day`)."""
+        self.criteria_cut = criteria_cut
+        self._attempts_per_hour = attempts_per_hour
 
     def start_day(self, effect: Mapping[str, float], crm: float, ignore_share: float) -> None:
         """Today's constants from the stocks' effects, CRM learning and the unfollowed share."""
@@ -383,21 +392,23 @@ class LeadFlow:
         self._recycle_share = min(1.0, recycle) if self._recycling_on else 0.0
         inbound = self._base_rate * (1.0 + market.brand_inbound_lift * effect["brand"] + market.content_inbound_lift * effect["content"])
         campaign = market.campaign_rate_per_day_max * effect["campaign"]
-        self._rates = ((INBOUND, inbound), (CAMPAIGN, campaign), (CHANNEL, self._channel_rate))
+        open_market = self.open_market  # the thinning bound stays: the same candidates, fewer accepted
+        self._rates = ((INBOUND, inbound * open_market), (CAMPAIGN, campaign * open_market), (CHANNEL, self._channel_rate * open_market))
 
     def arrive(self, day: int) -> None:
         """Draw and release the leads of ``[day, day + 1)`` (outbound ones on working days only)."""
         calendar = self.calendar
         inbound = self.source.inbound_day(float(day), self._rates, self.rate_bound)
+        if self.add_referrals is not None:
+            inbound = self.add_referrals(day, inbound)
         outbound = None
         if calendar.is_workday(day):
             # Meetings held today were booked in the prospecting time since the last working day.
             hours = self._prospecting_hours()
             if hours > 0:
                 source = self.source
-                outbound = source.outbound_day(
-                    float(day), day + calendar.start_fraction, day + calendar.end_fraction, hours, self._attempts_per_hour
-                )
+                per_hour = self._attempts_per_hour * self.open_market  # attempts that reach an account not yet won
+                outbound = source.outbound_day(float(day), day + calendar.start_fraction, day + calendar.end_fraction, hours, per_hour)
                 c = self.counters
                 c.outbound_attempts += source.funnel[0]
                 c.outbound_conversations += source.funnel[1]

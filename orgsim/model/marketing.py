@@ -26,16 +26,20 @@ from simpy.events import Timeout
 from simpy.resources.resource import Preempted, PriorityRequest, Release
 
 from orgsim.config import STOCKS, Marketing, ProjectKind, Scenario
+from orgsim.model.budget import spend_long_share
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from orgsim.model.budget import ProgrammeBudget
     from orgsim.model.market import MarketStocks
     from orgsim.model.recorder import Counters
 
 #: Priorities (lower runs first and preempts higher): rush work under pressure, short-term
 #: work, long-term work. Rush requests therefore displace long-term projects first.
 RUSH_PRIORITY, SHORT_PRIORITY, LONG_PRIORITY = 0, 1, 2
+#: A marketer's vacant seat (orgsim.model.workforce) comes before any work: the leaver's work stops.
+VACANCY_PRIORITY = -1
 
 
 @dataclass
@@ -79,6 +83,10 @@ class FixedShares:
 
     def shares(self, context: PlanningContext) -> dict[str, float]:
         return fixed_shares(context.kinds, self.long_term_share)
+
+    def budget_long_share(self, context: PlanningContext) -> float:
+        """Programme money by the same rule as time (docs/model.md 7.27): ``long_term_share`` of the money."""
+        return self.long_term_share
 
 
 def steady_state_levels(scenario: Scenario, long_term_share: float) -> dict[str, float]:
@@ -233,6 +241,8 @@ class MarketingTeam:
         self.committed = dict.fromkeys(self.kinds, 0.0)  # person-days committed by kind
         self.effort = dict.fromkeys(self.kinds, 0.0)  # person-days worked by kind (cumulative)
         self.preempt_lose = marketing.preempted_work == "lose"
+        self.budget: ProgrammeBudget | None = None  # programme money (7.27); None: no budget
+        self.unfunded = False  # the last fill left marketers without work for lack of money
 
     # -- planning ----------------------------------------------------------------------------
     def run(self) -> Generator[simpy.Event, Any, None]:
@@ -271,6 +281,9 @@ class MarketingTeam:
         """At time 0: plan, and give the projects already under way a random head start."""
         if not self.enabled:
             return
+        if self.budget is not None:
+            self.budget.open_period()
+            self.env.process(self.budget.run())
         self.plan()
         if self.config.initial_stocks == "empty":
             return  # a new company: nothing under way
@@ -278,21 +291,36 @@ class MarketingTeam:
             done = float(self.rng.random())
             project.remaining *= 1.0 - done
             # only the part still to do is spent within the run
-            self.counters.program_spend_usd -= project.kind.cost_usd * done
-            self.counters.costs_usd -= project.kind.cost_usd * done
+            self._charge(project.kind, -project.kind.cost_usd * done)
 
-    def _next_kind(self) -> ProjectKind:
-        """The kind furthest behind its share of the effort committed so far."""
+    def money_long_share(self, split_rule: str) -> float:
+        """The long-term share of a budget period's programme money (7.27): by the policy's own rule
+        applied to money (``budget_long_share``; ``split_rule`` "same_rule"), or the long-term share of
+        what the policy's effort split costs ("fund_effort", and for a policy without such a rule)."""
+        context = self.context()
+        rule = getattr(self.policy, "budget_long_share", None)
+        if split_rule == "same_rule" and rule is not None:
+            return float(rule(context))
+        return spend_long_share(context.kinds, self.policy.shares(context))
+
+    def refill(self) -> None:
+        """New money (a budget period's start): marketers waiting for money start work."""
+        if self.enabled and self.shares:
+            self._fill()
+
+    def _next_kind(self) -> ProjectKind | None:
+        """The kind furthest behind its share of the effort committed so far, among those the
+        budget can pay for (None: nothing affordable)."""
         total = sum(self.committed.values())
         best, best_gap = None, -float("inf")
+        budget = self.budget
         for name, kind in self.kinds.items():
             share = self.shares.get(name, 0.0)
-            if share <= 0:
+            if share <= 0 or (budget is not None and not budget.affordable(kind)):
                 continue
             gap = share * (total + kind.effort_person_days) - self.committed[name]
             if gap > best_gap:
                 best, best_gap = kind, gap
-        assert best is not None
         return best
 
     def rush(self, count: int) -> None:
@@ -304,14 +332,35 @@ class MarketingTeam:
         ]
         kind = max(short, key=lambda k: k.weight)
         for _ in range(count):
+            if self.budget is not None and not self.budget.affordable(kind):
+                self.counters.rush_projects_unfunded += 1
+                continue
             self.counters.rush_projects += 1
             self.launch(kind, RUSH_PRIORITY, preempt=True)
+
+    def vacancy(self, days: float) -> None:
+        """A marketer left (orgsim.model.workforce): one seat is out of the team for ``days`` (the
+        hiring lag and the output a backfill loses while ramping); the work it held is preempted."""
+        if self.enabled and days > 0:
+            self.env.process(self._hold_seat(days))
+
+    def _hold_seat(self, days: float) -> Generator[simpy.Event, Any, None]:
+        request = self.marketers.request(priority=VACANCY_PRIORITY, preempt=True)
+        try:
+            yield request
+            yield Timeout(self.env, days)
+        finally:
+            self.marketers.release(request)
 
     def _fill(self) -> None:
         """Launch projects until every marketer has one (queued, running or paused); rush work
         does not count, it displaces rather than adds."""
+        self.unfunded = False
         while self.alive < self.config.marketers:
             kind = self._next_kind()
+            if kind is None:
+                self.unfunded = True  # no money for any kind the shares want: wait for the next budget period
+                return
             self.launch(kind, LONG_PRIORITY if kind.term == "long" else SHORT_PRIORITY)
 
     def launch(self, kind: ProjectKind, priority: int, preempt: bool = False) -> Project:
@@ -322,10 +371,21 @@ class MarketingTeam:
         if priority != RUSH_PRIORITY:
             self.alive += 1
         self.counters.projects_started += 1
-        self.counters.program_spend_usd += kind.cost_usd
-        self.counters.costs_usd += kind.cost_usd
+        self._charge(kind, kind.cost_usd)
         project.process = self.env.process(self._run(project, preempt))
         return project
+
+    def _charge(self, kind: ProjectKind, usd: float) -> None:
+        """Programme spend (a refund if negative): in costs, by term and against the budget."""
+        c = self.counters
+        c.program_spend_usd += usd
+        c.costs_usd += usd
+        if kind.term == "long":
+            c.program_spend_long_usd += usd
+        else:
+            c.program_spend_short_usd += usd
+        if self.budget is not None:
+            self.budget.spend(kind, usd)
 
     # -- a project's life ----------------------------------------------------------------------
     def _run(self, project: Project, preempt: bool) -> Generator[simpy.Event, Any, None]:
@@ -369,6 +429,8 @@ class MarketingTeam:
     def step_day(self) -> None:
         """A calendar day's effort accounting and gradual delivery (called once a day)."""
         rate = self.work_rate
+        if self.unfunded and self.alive < self.config.marketers:
+            self.counters.marketer_days_unfunded += (self.config.marketers - self.alive) * rate
         for project in self.projects:
             if project.status == "running":
                 kind = project.kind

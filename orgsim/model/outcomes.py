@@ -35,8 +35,8 @@ Where = Literal["series", "totals", "both"]
 
 #: Lead sources, in the order of their integer codes (the lead log's ``source`` column, a
 #: ``DayBatch``'s source codes); each has a flow ``leads_<source>``.
-SOURCES: tuple[str, ...] = ("inbound", "campaign", "outbound", "channel")
-INBOUND, CAMPAIGN, OUTBOUND, CHANNEL = range(len(SOURCES))
+SOURCES: tuple[str, ...] = ("inbound", "campaign", "outbound", "channel", "referral")  # new sources go at the end: codes are kept
+INBOUND, CAMPAIGN, OUTBOUND, CHANNEL, REFERRAL = range(len(SOURCES))
 #: The flow counter of each source, indexed by source code.
 SOURCE_FLOWS: tuple[str, ...] = tuple(f"leads_{source}" for source in SOURCES)
 
@@ -84,6 +84,7 @@ _SOURCE_TEXT = {
     "campaign": "leads that arrived from campaigns (the campaign stock's rate)",
     "outbound": "outbound meetings held: booked by reps in their prospecting time (the end of the outbound funnel)",
     "channel": "leads that arrived from channels and affiliates (growth stage)",
+    "referral": "leads referred by active customers (orgsim.model.customers)",
 }
 
 #: Flows counted by :class:`~orgsim.model.recorder.Counters`, in the order of the series columns.
@@ -130,6 +131,27 @@ _COUNTER_FLOWS: tuple[Outcome, ...] = (
     _flow("outbound_conversations", "count", "outbound attempts that reached a live conversation"),
     _flow("responses_within_1h", "leads", "MQLs first touched within 1 hour of the hand-off"),
     _flow("responses_1h_to_24h", "leads", "MQLs first touched after 1 and within 24 hours of the hand-off"),
+    # programme budgets (orgsim.model.budget, docs/model.md 7.27)
+    _flow("program_spend_short_usd", "usd", "programme spend on short-term project kinds (part of program_spend_usd)"),
+    _flow("program_spend_long_usd", "usd", "programme spend on long-term project kinds (part of program_spend_usd)"),
+    _flow("budget_usd", "usd", "new programme money made available at budget period starts (0 with an unlimited budget or no budget)"),
+    _flow("budget_cut_usd", "usd", "long-term programme money cut under quota pressure (never spent, so never a cost)"),
+    _flow("budget_lapsed_usd", "usd", "programme money left unspent at a budget period's end and lost (``budget.carry_over`` off)"),
+    _flow("marketer_days_unfunded", "days", "marketer person-days without a project because no kind the shares want was affordable"),
+    _flow("rush_projects_unfunded", "count", "rush projects not launched because the short-term money could not pay for them"),
+    # reorganisation (orgsim.Reorganization)
+    _flow("transition_costs_usd", "usd", "one-off costs of reorganising (``Transition.one_off_cost_usd``; part of costs_usd)"),
+    # workforce (orgsim.model.workforce, docs/model.md 7.26)
+    _flow("reps_hired", "reps", "reps who started: backfills and the growth stage's planned hires, after the hiring lag"),
+    _flow("reps_left", "reps", "reps who left (turnover); each opens a backfill requisition"),
+    _flow("marketers_hired", "count", "marketers who started (backfills, after the hiring lag)"),
+    _flow("marketers_left", "count", "marketers who left (turnover); each opens a backfill requisition"),
+    # customers (orgsim.model.customers, docs/model.md 7.25)
+    _flow("new_customers", "count", "deals won that became customers (equal to wins; the installed base at time 0 is not counted)"),
+    _flow("churned_customers", "count", "customers who churned"),
+    _flow("revenue_usd", "usd", "recognised revenue: the active customers' ARR accrued by the day, plus one-off parts at the win"),
+    _flow("expansion_usd", "usd", "ARR added by the expansion of surviving customers"),
+    _flow("churned_arr_usd", "usd", "ARR lost with the customers who churned (their ARR at the churn)"),
 )
 
 #: Marketing effort by term, recorded after the effort per kind (family ``effort_<kind>_days``).
@@ -145,11 +167,20 @@ _COUNTER_LEVELS: tuple[Outcome, ...] = (
     _level("reps", "reps", "sales reps employed"),
     _level("trust", "index", "sales' trust in marketing's leads, in [0, 1]; 0.5 at the neutral qualification rate", upper=1.0),
     _level("unfollowed_share", "share", "share of MQLs sales does not follow up, as of the last day", upper=1.0),
-    _level("rep_effectiveness", "index", "mean over reps of skill times the leader's coaching"),
+    _level("rep_effectiveness", "index", "mean over the reps employed of skill times the leader's coaching (times ramp productivity)"),
     _level("quota_pressure", "share", "shortfall of quarter-to-date bookings against the pro-rated quota at the last check", upper=1.0),
     _level("discount_target", "share", "mean discount sales aims at (pressure included)", upper=1.0),
     _level("crm_learning", "share", "what marketing has learnt from logged outcomes (saturation of the CRM log)", upper=1.0),
     _level("disputes_waiting", "count", "disputes waiting for the integrator"),
+    # customers (orgsim.model.customers, docs/model.md 7.25)
+    _level("customers", "count", "active customers (the installed base at time 0 included)"),
+    _level("arr_usd", "usd", "annual recurring revenue of the active customers"),
+    _level("delight", "index", "customers' delight: a slow stock of the enablement, content and pricing effects, in [0, 1)", upper=1.0),
+    # workforce (orgsim.model.workforce, docs/model.md 7.26)
+    _level("reps_ramping", "reps", "reps employed who are still in their ramp (productivity below full)"),
+    _level("marketers", "count", "marketers employed"),
+    _level("marketers_ramping", "count", "marketers employed who are still in their ramp"),
+    _level("market_open_share", "share", "share of the addressable market's accounts not yet won (1 with the mechanism off)", upper=1.0),
 )
 
 #: Columns every series has: the period's bounds.
@@ -241,6 +272,20 @@ _TOTALS: tuple[Outcome, ...] = (
     _level("outcome_unfollowed", "leads", "leads of this run that sales never followed up", "totals"),
     _level("outcome_nurture", "leads", "leads of this run in nurture at the end (for good, or waiting to return)", "totals"),
     _level("outcome_open", "leads", "leads of this run still open at the end: queued for follow-up or an open opportunity", "totals"),
+    # customers (orgsim.model.customers, docs/model.md 7.25): NaN for a run shorter than a year
+    _level(
+        "net_revenue_retention",
+        "share",
+        "ARR at the end of the customers active 365 days before the end, over their ARR then (churn and expansion; NaN under a year)",
+        "totals",
+    ),
+    _level(
+        "gross_revenue_retention",
+        "share",
+        "as net_revenue_retention with each customer's ARR capped at its ARR a year before (no expansion; at most 1)",
+        "totals",
+        upper=1.0,
+    ),
 )
 
 _FIXED: dict[str, Outcome] = {o.name: o for o in (*_PERIOD, *_COUNTER_FLOWS, *_TERM_EFFORT, *_COUNTER_LEVELS, *_DERIVED, _PROFIT, *_TOTALS)}
@@ -362,6 +407,7 @@ __all__ = [
     "FAMILIES",
     "INBOUND",
     "OUTBOUND",
+    "REFERRAL",
     "SOURCES",
     "SOURCE_FLOWS",
     "STOCK_EFFECT",

@@ -123,6 +123,10 @@ def size_quantile(deals: Deals) -> Callable[[float], float]:
     return lambda z: scale * quantile(z)
 
 
+def _no_win_hook(lead: Lead, value: float, discount: float) -> None:
+    """The default :attr:`Pipeline.on_win`: nothing happens after a booking."""
+
+
 class Pipeline:
     """Open opportunities and their closes.
 
@@ -169,6 +173,8 @@ class Pipeline:
         # here, once); the lognormal keeps its inline expression below
         self._cycle_of_z: Callable[[float], float] | None = None if deals.cycle_family == "lognormal" else cycle_quantile(deals)
         self._size_of_z: Callable[[float], float] | None = None if deals.deal_size_family == "lognormal" else size_quantile(deals)
+        #: Called with (lead, value, discount) when a deal is booked (the customers' win hook; wired after build).
+        self.on_win: Callable[[Lead, float, float], None] = _no_win_hook
 
     def start_day(self, effect: Mapping[str, float]) -> None:
         """Today's win bonus (brand, enablement) and discount spread (pricing)."""
@@ -176,6 +182,11 @@ class Pipeline:
         self._win_bonus = market.brand_win_logit * effect["brand"] + market.enablement_win_logit * effect["enablement"]
         self._discount_sd_now = self.deals.discount_sd * (1.0 - market.pricing_dispersion_cut * effect["pricing"])
         self._channel_discount_sd_now = self.channel_discount_sd * (1.0 - market.pricing_dispersion_cut * effect["pricing"])
+
+    def set_discount_mean(self, discount_mean: float) -> None:
+        """A new sales leader's mean discount (a reorganisation), from the next deal on."""
+        self.discount_mean = discount_mean
+        self.counters.discount_target = discount_mean + self.pressure_discount
 
     def clear_pressure(self) -> None:
         """A new quarter: no pressure discount."""
@@ -228,6 +239,8 @@ class Pipeline:
         if self._deal_work is not None and lead.deal_demand:
             self._deal_work(-lead.deal_demand)
         owner = lead.owner
+        if not owner.active:  # the owner left (orgsim.model.workforce): the colleague holding their book closes it
+            owner = lead.owner = owner.holder()
         spread = self._discount_sd_now if lead.source != CHANNEL else self._discount_sd_now + self._channel_discount_sd_now
         discount = self.discount_mean + self.pressure_discount + spread * lead.z_discount
         discount = min(max(discount, 0.0), deals.discount_max)
@@ -251,6 +264,7 @@ class Pipeline:
             owner.year_bookings_usd += value
             c.discount_sum += discount
             c.carried_wins += carried
+            self.on_win(lead, value, discount)
         else:
             c.losses += 1
             c.carried_losses += carried

@@ -46,6 +46,7 @@ class SalesPlan:
         self.plan_usd = 0.0
         self._booked_at_year_start = 0.0
         self._starting_headcount = len(reps())
+        self._vacant = 0  # seats whose rep left and whose backfill has not started: the plan counts them
 
     def start_year(self, now: float, year: int) -> None:
         """Close the year just ended and set the new plan and quotas."""
@@ -56,17 +57,20 @@ class SalesPlan:
             prior = self.counters.bookings_usd - self._booked_at_year_start
         self._booked_at_year_start = self.counters.bookings_usd
         self.plan_usd = prior * (1.0 + self.params.plan_growth)
-        reps = self._reps()
-        shares = self.quota_shares if (self.quota_shares and len(reps) == self._starting_headcount) else ()
+        reps = [rep for rep in self._reps() if rep.active]  # those who left are no longer in the plan
+        # the declared shares are the starting team's: they apply while the team is that team
+        starting = [rep.id for rep in reps] == list(range(self._starting_headcount))
+        shares = self.quota_shares if (self.quota_shares and starting) else ()
         for i, rep in enumerate(reps):
-            share = shares[i] if shares else 1.0 / len(reps)
+            share = shares[i] if shares else 1.0 / (len(reps) + self._vacant)
             rep.quota_rate_usd_per_year = self.plan_usd * share
             rep.quota_since = now
 
     def hired(self, reps: list[Rep], now: float) -> None:
-        """New reps carry the average rep's quota for the rest of the year."""
-        team = self._reps()
-        average = self.plan_usd / max(1, len(team) - len(reps))
+        """New reps carry the average rep's quota for the rest of the year (a backfill: the seat's)."""
+        team = [rep for rep in self._reps() if rep.active]
+        average = self.plan_usd / max(1, len(team) - len(reps) + self._vacant)
+        self._vacant -= min(len(reps), self._vacant)
         for rep in reps:
             rep.quota_rate_usd_per_year = average
             rep.quota_since = now
@@ -75,17 +79,29 @@ class SalesPlan:
     def close(self, now: float) -> None:
         """Close the current plan period of every rep at ``now`` (a year end, or the run's end)."""
         for rep in self._reps():
-            days = now - rep.quota_since
-            quota = rep.quota_rate_usd_per_year * days / YEAR_DAYS
-            if quota > 0:
-                rep.years.append((rep.year_bookings_usd, quota, days))
-                rep.quota_usd += quota
-            rep.year_bookings_usd = 0.0
-            rep.quota_since = now
+            if rep.active:  # a leaver's last period was closed when they left (:meth:`left`)
+                self._close_period(rep, now)
+
+    def left(self, rep: Rep, now: float) -> None:
+        """A rep leaves (orgsim.model.workforce): their plan period closes now, its quota pro-rated;
+        their seat's quota is lost until a backfill starts."""
+        self._close_period(rep, now)
+        rep.quota_rate_usd_per_year = 0.0
+        self._vacant += 1
+
+    @staticmethod
+    def _close_period(rep: Rep, now: float) -> None:
+        days = now - rep.quota_since
+        quota = rep.quota_rate_usd_per_year * days / YEAR_DAYS
+        if quota > 0:
+            rep.years.append((rep.year_bookings_usd, quota, days))
+            rep.quota_usd += quota
+        rep.year_bookings_usd = 0.0
+        rep.quota_since = now
 
     def team_quota_rate(self) -> float:
-        """The team's quota as a yearly rate (hires included)."""
-        return sum(rep.quota_rate_usd_per_year for rep in self._reps())
+        """The team's quota as a yearly rate (hires included, leavers not)."""
+        return sum(rep.quota_rate_usd_per_year for rep in self._reps() if rep.active)
 
     def share_at_quota(self) -> float:
         """Share of closed rep plan periods (rep-years) of at least :data:`MIN_JUDGED_DAYS` in
@@ -120,6 +136,7 @@ class Quarters:
         rush: Callable[[int], None],
         discount: Callable[[float], None],
         clear_discount: Callable[[], None],
+        cut_budget: Callable[[float], None] | None = None,
     ):
         self.env = env
         self.counters = counters
@@ -134,6 +151,7 @@ class Quarters:
         self._rush = rush
         self._discount = discount
         self._clear_discount = clear_discount
+        self._cut_budget = cut_budget  # programme budgets (docs/model.md 7.27); None: no cuts
 
     def run(self) -> Generator[simpy.Event, Any, None]:
         """The quarters process: plan years, quarter starts (headcount plan) and quota-pressure checks."""
@@ -179,3 +197,5 @@ class Quarters:
         c.quota_pressure = shortfall
         self._rush(round(self.quota_sensitivity * shortfall * params.pressure_rush_share * self.marketers))  # type: ignore[operator]
         self._discount(self.discount_sensitivity * shortfall * params.pressure_discount)  # type: ignore[operator]
+        if self._cut_budget is not None:  # the budget's holder (the allocator) cuts discretionary money: Graham et al. 2005
+            self._cut_budget(self.quota_sensitivity * shortfall)  # type: ignore[operator]

@@ -32,6 +32,7 @@ class Rep:
     """One rep: skill, queue-check habit, own follow-up queue, deals' bookings and quota."""
 
     __slots__ = (
+        "active",
         "bookings_usd",
         "busy",
         "check_hours",
@@ -42,11 +43,13 @@ class Rep:
         "in_session",
         "left_at",
         "phase_hours",
+        "productivity",
         "queue",
         "quota_rate_usd_per_year",
         "quota_since",
         "quota_usd",
         "skill",
+        "successor",
         "year_bookings_usd",
         "years",
     )
@@ -59,6 +62,9 @@ class Rep:
         self.phase_hours = phase_hours
         self.hired_at = hired_at
         self.left_at = math.nan
+        self.active = True  # employed (False once they left: orgsim.model.workforce)
+        self.productivity = 1.0  # ramp factor by tenure, in (0, 1] (orgsim.model.workforce)
+        self.successor: Rep | None = None  # who took over their open deals when they left
         self.queue: deque[Lead] = deque()
         self.busy = False  # in a follow-up
         self.in_session = False  # working down the queue after a look at it
@@ -69,6 +75,13 @@ class Rep:
         self.quota_since = hired_at  # start of the current plan period (year start or hire)
         self.year_bookings_usd = 0.0  # bookings since quota_since
         self.years: list[tuple[float, float, float]] = []  # (bookings, quota, days) of each plan period closed
+
+    def holder(self) -> Rep:
+        """Who holds this rep's book now: the rep, or the colleague their deals went to when they left."""
+        rep = self
+        while rep.successor is not None:
+            rep = rep.successor
+        return rep
 
     def __repr__(self) -> str:
         return f"Rep(id={self.id}, skill={self.skill:.3f}, check_hours={self.check_hours:.2f}, bookings_usd={self.bookings_usd:,.0f})"

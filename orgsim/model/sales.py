@@ -24,7 +24,7 @@ hand after the shift ends.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -90,8 +90,11 @@ class FollowUpDesk:
         return reps[int(lead.u_owner * len(reps))]
 
     def submit(self, lead: Lead) -> None:
-        """Hand an MQL to sales: route it, and start it now if its rep is looking and free."""
-        if self.routing == "pooled":
+        """Hand an MQL to sales: route it, and start it now if its rep is looking and free.
+
+        With nobody employed (every rep left, orgsim.model.workforce) the lead waits in the
+        shared queue for the next rep to start."""
+        if self.routing == "pooled" or not self.reps:
             self.shared.append(lead)
             if self.on_duty:
                 for rep in self.reps:
@@ -140,6 +143,8 @@ class FollowUpDesk:
 
     def _done(self, event: simpy.Event) -> None:
         rep: Rep = event.value
+        if not rep.active:
+            return  # the rep left during the follow-up: their time was settled when they left
         time = self.time
         time.advance(self.env.now)
         time.busy -= 1
@@ -192,6 +197,8 @@ class FollowUpDesk:
     def _check(self, event: simpy.Event) -> None:
         rep: Rep = event.value
         rep.check_pending = False
+        if not rep.active:
+            return  # the rep has left
         if rep.busy:
             rep.in_session = True  # carries on down the queue when the lead in hand is done
             return
@@ -239,6 +246,26 @@ class FollowUpDesk:
         if self.watch_idle and self.on_duty:
             for rep in reps:
                 self._continue(rep)
+        elif self.shared:  # leads that waited while nobody was employed, or the pooled queue
+            for rep in reps:
+                self._schedule_check(rep)
+
+    def leave(self, rep: Rep) -> None:
+        """``rep`` leaves now: off the routing and the time accounting (a follow-up in hand ends
+        here: its outcome was decided at the touch); their queue is routed to the others."""
+        time = self.time
+        time.advance(self.env.now)
+        self.reps.remove(rep)
+        time.reps = len(self.reps)
+        rep.active = False
+        rep.in_session = False
+        if rep.busy:
+            rep.busy = False
+            time.busy -= 1
+        waiting = list(rep.queue)
+        rep.queue.clear()
+        for lead in waiting:
+            self.submit(lead)
 
 
 def _not_wired(*_args: Any, **_kwargs: Any) -> None:
@@ -296,6 +323,9 @@ class SalesTeam:
             watch_idle=not prospecting,
         )
         self._next_owner = 0
+        self._everyone = list(team)  # every rep ever employed, in hiring order (leavers too)
+        self._next_heir = 0  # who takes over a leaver's open deals, in turn
+        self._orphans: list[Rep] = []  # leavers whose deals wait for the next rep to start
         counters.reps = len(team)
         self._record_effectiveness()
 
@@ -305,21 +335,62 @@ class SalesTeam:
 
     @property
     def reps(self) -> list[Rep]:
-        """The reps, in hiring order."""
+        """Every rep employed in the run so far, in hiring order: those who left too (``rep.active``)."""
+        return self._everyone
+
+    @property
+    def employed(self) -> list[Rep]:
+        """The reps employed now, in hiring order."""
         return self.desk.reps
 
     @property
     def headcount(self) -> int:
         return len(self.desk.reps)
 
+    def set_coaching(self, coaching: float) -> None:
+        """A new sales leader's coaching (a reorganisation, or a transition's dip): every rep's
+        effectiveness is their skill times it, from their next touch on."""
+        self.coaching = coaching
+        for rep in self.desk.reps:
+            rep.effectiveness = rep.skill * coaching * rep.productivity
+        self._record_effectiveness()
+
     def hire(self, n: int) -> list[Rep]:
         """``n`` new reps join, drawn from the same stream as the first (the company's hires)."""
-        new = draw_reps(self.params, self._reps_rng, n, self.headcount, self.env.now)
+        new = draw_reps(self.params, self._reps_rng, n, len(self._everyone), self.env.now)
         for rep in new:
             rep.effectiveness = rep.skill * self.coaching
+        self._everyone.extend(new)
+        if new and self._orphans:  # deals of leavers nobody was left to take over
+            for rep in self._orphans:
+                rep.successor = new[0]
+            self._orphans.clear()
         self.desk.hire(new)
         self._record_effectiveness()
         return new
+
+    def lose(self, rep: Rep) -> None:
+        """``rep`` leaves now (orgsim.model.workforce): off the routing, their queue routed to the
+        others, their open deals handed as a whole to one colleague, in turn (or to the next rep
+        to start when nobody is left); the pipeline credits a deal to its owner's holder."""
+        rep.left_at = self.env.now
+        self.desk.leave(rep)
+        reps = self.desk.reps
+        if reps:
+            rep.successor = reps[self._next_heir % len(reps)]
+            self._next_heir += 1
+        else:
+            self._orphans.append(rep)
+        self.counters.reps = self.headcount
+        self._record_effectiveness()
+
+    def set_productivity(self, factors: Mapping[Rep, float]) -> None:
+        """Ramp (orgsim.model.workforce): each rep's productivity factor scales their effectiveness
+        (win odds) and the yield of their prospecting time."""
+        for rep, factor in factors.items():
+            rep.productivity = factor
+            rep.effectiveness = rep.skill * self.coaching * factor
+        self._record_effectiveness()
 
     def record(self) -> None:
         """Bring the desk's levels and the time accounting up to date (before a snapshot)."""
@@ -328,8 +399,13 @@ class SalesTeam:
         self.counters.reps = self.headcount
 
     def prospecting_hours(self) -> float:
-        """Prospecting hours the team spent since the last call (the day's outbound meetings)."""
-        return self.time.take_prospecting_hours(self.env.now)
+        """Prospecting hours the team spent since the last call (the day's outbound meetings),
+        times the employed reps' mean productivity (ramping reps book fewer meetings an hour)."""
+        hours = self.time.take_prospecting_hours(self.env.now)
+        reps = self.desk.reps
+        if not reps:
+            return 0.0  # nobody left to hold the meetings booked
+        return hours * (sum(rep.productivity for rep in reps) / len(reps))
 
     def next_outbound_owner(self) -> Rep:
         """Outbound deals go to reps in turn (every rep prospects in their spare time)."""
@@ -440,7 +516,7 @@ class SalesTeam:
         """One row per rep: id, skill, hired and left day, bookings, quota and attainment."""
         import pandas as pd  # lazily, as the recorder's frames
 
-        reps = self.desk.reps
+        reps = self._everyone
         quota = np.array([rep.quota_usd for rep in reps])
         bookings = np.array([rep.bookings_usd for rep in reps])
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -7,7 +7,7 @@ import platform
 from importlib import metadata
 from typing import Any
 
-from orgsim.config import Scenario, Structure
+from orgsim.config import Reorganization, Scenario, Structure
 from orgsim.config.checks import check_bool, check_horizon, raise_problems
 from orgsim.config.errors import Problem, ValidationError
 from orgsim.model.engine import Model
@@ -41,7 +41,7 @@ def seed_record(seed: Seed) -> dict[str, Any]:
 
 def simulate(
     scenario: Scenario | None = None,
-    structure: Structure | None = None,
+    structure: Structure | Reorganization | None = None,
     *,
     seed: Seed,
     horizon_days: float | None = None,
@@ -51,8 +51,9 @@ def simulate(
 
     Args:
         scenario: the company and market (``Scenario()`` if omitted).
-        structure: the reporting structure; ``None`` runs the scenario's base behaviour with
-            no leadership effects and no leader costs.
+        structure: the reporting structure; a :class:`~orgsim.Reorganization` (from one
+            structure to another on a given day, with its transition costs); ``None`` runs the
+            scenario's base behaviour with no leadership effects and no leader costs.
         seed: an int or a ``numpy.random.SeedSequence``; the same seed and inputs give
             bit-identical results in any process.
         horizon_days: days to simulate (default ``scenario.horizon_days``).
@@ -69,12 +70,14 @@ def simulate(
     raise_problems(
         [
             None
-            if structure is None or isinstance(structure, Structure)
-            else Problem("structure", structure, "an orgsim.Structure (e.g. orgsim.presets.shared_leader()) or None"),
+            if structure is None or isinstance(structure, Structure | Reorganization)
+            else Problem("structure", structure, "an orgsim.Structure (e.g. presets.shared_leader()), an orgsim.Reorganization or None"),
             check_horizon("horizon_days", horizon),
             check_bool("record_leads", record_leads),
         ]
     )
+    if isinstance(structure, Reorganization):
+        structure.check_horizon(float(horizon))
     seed_ss = as_seed_sequence(seed)
     model = Model(scenario, structure, seed=seed_ss, horizon_days=float(horizon), record_leads=record_leads)
     warm_days = scenario.deals.warm_start_days

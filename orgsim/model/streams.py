@@ -35,6 +35,11 @@ STREAM_NAMES: dict[str, str] = {
     "disputes": "arrival times and resolution of cross-functional disputes",
     "reps": "each rep's skill, queue-check interval and phase (drawn without the warm-up's prefix: the same people)",
     "routing": "each inbound candidate's territory draw (its owning rep under territory routing)",
+    "attrition": "each rep's resilience against turnover (an exponential draw per person, in id order: when they leave)",
+    "marketer_attrition": "each marketer's resilience against turnover (as attrition, for marketers)",
+    "customers": "each new customer's churn clock (a unit exponential at the win)",
+    "customer_base": "the installed base at time 0: the number of past wins, their ages, account sizes and churn clocks",
+    "referrals": "the number of referral leads each day, their times, quality, readiness and all their downstream draws",
 }
 
 Seed = int | np.random.SeedSequence

@@ -54,7 +54,7 @@ def estimate_arrivals(leads: LeadTable, context: Context) -> Findings:
     for s in MODEL_SOURCES:
         sel = in_window & (leads.source == s)
         count = int(sel.sum())
-        if count == 0 and s not in ("channel",):
+        if count == 0 and s not in ("channel", "referral"):
             found.note(f"no {s} leads in the window.")
         if s == "outbound":
             expo = float(exposure[workday_mask].sum())
@@ -220,8 +220,20 @@ def _outbound_field(found: Findings, rate: float, lo: float, hi: float, count: i
     )
 
 
+def _referral_field(found: Findings, rate: float, lo: float, hi: float, count: int, context: Context) -> None:
+    """Referral leads: a rate per customer (``customers.referrals_per_customer_per_year``); a lead table has no customer count."""
+    if count:
+        found.note("referral leads observed: customers.referrals_per_customer_per_year not set (it needs the number of customers).")
+
+
 #: Each source's rate and the function that maps it onto the scenario field driving it.
-_SOURCE_FIELDS = {"inbound": _inbound_field, "campaign": _campaign_field, "outbound": _outbound_field, "channel": _channel_field}
+_SOURCE_FIELDS = {
+    "inbound": _inbound_field,
+    "campaign": _campaign_field,
+    "outbound": _outbound_field,
+    "channel": _channel_field,
+    "referral": _referral_field,
+}
 
 
 # ---------------------------------------------------------------------------------------------

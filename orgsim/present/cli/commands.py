@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from orgsim.config.checks import raise_problems
+from orgsim.config.reorganization import Reorganization
 from orgsim.config.scenario import Scenario
 from orgsim.experiment.options import RunOptions
 from orgsim.present.cli.annotated import annotated_toml
@@ -79,6 +80,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     if is_structure_file(read_toml(args.scenario)):
         structure = read_structure_file(args.scenario)
+        if isinstance(structure, Reorganization):
+            start, to = structure.start, structure.to
+            print(
+                f"{args.scenario}: valid reorganisation {structure.name!r}: {start.name!r} (integrator: {start.integrator_role})"
+                f" to {to.name!r} (integrator: {to.integrator_role}) at day {structure.at_day:g}"
+            )
+            return 0
         print(f"{args.scenario}: valid structure {structure.name!r} (integrator: {structure.integrator_role})")
         return 0
     found = read_scenario_file(args.scenario)

@@ -20,6 +20,7 @@ from typing import Any
 from orgsim.config.checks import check_horizon, problems_under, raise_problems
 from orgsim.config.errors import Problem, ValidationError
 from orgsim.config.files import read_toml
+from orgsim.config.reorganization import Reorganization, structure_from_dict
 from orgsim.config.scenario import Scenario
 from orgsim.config.structure import Structure
 
@@ -28,7 +29,7 @@ from orgsim.config.structure import Structure
 DEFAULT_HORIZON_DAYS = 1095.0
 
 #: Top-level keys only a structure file has.
-_STRUCTURE_KEYS = frozenset({"marketing_head", "sales_head", "reports_to", "leaders"})
+_STRUCTURE_KEYS = frozenset({"marketing_head", "sales_head", "reports_to", "leaders", "reorganization"})
 #: Top-level keys only a scenario file has (its sections and fields).
 _SCENARIO_KEYS = frozenset(f.name for f in Scenario.__dataclass_fields__.values())
 
@@ -84,15 +85,21 @@ def read_scenario_file(path: str | Path | None) -> ScenarioFile:
     return ScenarioFile(scenario, structure, "horizon_days" in data)
 
 
-def read_structure_file(path: str | Path) -> Structure:
-    """The structure file at ``path``; a scenario file is refused with a word on where it goes."""
+def read_structure_file(path: str | Path) -> Structure | Reorganization:
+    """The structure file (or reorganisation file) at ``path``; a scenario file is refused with a
+    word on where it goes."""
     data = read_toml(path)
     if not is_structure_file(data):
         raise ValidationError(
-            Problem(str(path), None, "not a structure file (one has name, marketing_head, sales_head, [reports_to], [leaders.*])")
+            Problem(
+                str(path),
+                None,
+                "not a structure file (one has name, marketing_head, sales_head, [reports_to], [leaders.*])"
+                " or a reorganisation file (one has [reorganization])",
+            )
         )
     with problems_under(f"{path}: "):
-        return Structure.from_dict(data)
+        return structure_from_dict(data)
 
 
 def experiment_scenario(args: argparse.Namespace) -> ScenarioFile:
