@@ -183,7 +183,7 @@ def _check_promises(command: str, stdout: str, workdir: Path) -> None:
         if "--leads-csv" in rest:
             assert (workdir / _option(rest, "--leads-csv")).stat().st_size > 0
     elif sub == "validate":
-        assert "valid scenario" in stdout or "valid structure" in stdout
+        assert "valid scenario" in stdout or "valid structure" in stdout or "valid reorganisation" in stdout
     elif sub == "init":
         import orgsim
 
