@@ -169,3 +169,15 @@ def test_the_command_line_validates_and_runs_a_reorganisation_file(tmp_path: Pat
     late = subprocess.run([*cli, "run", "--structure-file", str(path), "--horizon-days", "50"], capture_output=True, text=True, timeout=120)
     assert late.returncode == 2 and "Traceback" not in late.stderr
     assert "at_day" in late.stderr
+
+
+def test_a_stored_comparison_with_a_reorganization_reloads(tmp_path: Path) -> None:
+    """Experiment.load reads the reorganisation back from the store's manifest and repeats a replication."""
+    reorg = Reorganization(MUS, SUM, at_day=30, name="move")
+    exp = orgsim.compare(SCENARIO, {"stay": MUS, "move": reorg}, replications=2, seed=9, horizon_days=90, store=tmp_path / "store")
+    loaded = orgsim.Experiment.load(tmp_path / "store")
+    pd.testing.assert_frame_equal(loaded.summary("bookings_usd"), exp.summary("bookings_usd"))
+    again = loaded.structure_as_run("move", 1)
+    assert isinstance(again, Reorganization) and again.at_day == 30
+    repeat = orgsim.simulate(SCENARIO, again, seed=loaded.seed_sequence(1), horizon_days=90)
+    assert repeat.totals["bookings_usd"] == exp.totals("bookings_usd").loc[1, "move"]
