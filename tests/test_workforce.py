@@ -342,7 +342,7 @@ def test_a_leavers_queue_and_deals_are_taken_over(monkeypatch: pytest.MonkeyPatc
 
 # -- the addressable market -----------------------------------------------------------------------
 #: A company with no customers at time 0, where the scenario has an installed base (docs/model.md 7.25).
-_NO_INSTALLED_BASE = {"customers.initial_base": "none"} if "customers" in BASE.to_dict() else {}
+_NO_INSTALLED_BASE = {"customers.initial_base": "none"}
 
 
 def test_a_small_market_saturates_and_growth_plateaus() -> None:

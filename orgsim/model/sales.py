@@ -300,7 +300,7 @@ class SalesTeam:
         self.params = sales
         self.calendar = calendar
         self._reps_rng = reps_rng
-        self.coaching = coaching  # the leader's coaching: rep effectiveness = skill x coaching
+        self.coaching = coaching  # the leader's coaching: rep effectiveness = skill x coaching x productivity
         #: Opens a qualified lead's opportunity (the pipeline's ``open``; wired after both are built).
         self.open_opportunity: Callable[..., None] = _not_wired
         # Constants of the hot path, read once.
@@ -310,7 +310,7 @@ class SalesTeam:
         self._sla_days = sales.sla_hours / 24.0
         team = draw_reps(sales, reps_rng, sales.reps, 0, 0.0)
         for rep in team:
-            rep.effectiveness = rep.skill * coaching
+            self._set_effectiveness(rep)
         self.time = RepTime(counters, len(team), on_duty=calendar.always_on, prospecting=prospecting)
         self.desk = FollowUpDesk(
             env,
@@ -328,6 +328,10 @@ class SalesTeam:
         self._orphans: list[Rep] = []  # leavers whose deals wait for the next rep to start
         counters.reps = len(team)
         self._record_effectiveness()
+
+    def _set_effectiveness(self, rep: Rep) -> None:
+        """A rep's effectiveness (win odds): their skill x the leader's coaching x their ramp."""
+        rep.effectiveness = rep.skill * self.coaching * rep.productivity
 
     def _record_effectiveness(self) -> None:
         reps = self.desk.reps
@@ -352,14 +356,14 @@ class SalesTeam:
         effectiveness is their skill times it, from their next touch on."""
         self.coaching = coaching
         for rep in self.desk.reps:
-            rep.effectiveness = rep.skill * coaching * rep.productivity
+            self._set_effectiveness(rep)
         self._record_effectiveness()
 
     def hire(self, n: int) -> list[Rep]:
         """``n`` new reps join, drawn from the same stream as the first (the company's hires)."""
         new = draw_reps(self.params, self._reps_rng, n, len(self._everyone), self.env.now)
         for rep in new:
-            rep.effectiveness = rep.skill * self.coaching
+            self._set_effectiveness(rep)
         self._everyone.extend(new)
         if new and self._orphans:  # deals of leavers nobody was left to take over
             for rep in self._orphans:
@@ -389,7 +393,7 @@ class SalesTeam:
         (win odds) and the yield of their prospecting time."""
         for rep, factor in factors.items():
             rep.productivity = factor
-            rep.effectiveness = rep.skill * self.coaching * factor
+            self._set_effectiveness(rep)
         self._record_effectiveness()
 
     def record(self) -> None:

@@ -316,8 +316,7 @@ class Wiring:
             pressure_felt=lambda: self.counters.quota_pressure * (self.quarters.discount_sensitivity or 0.0),
             won_accounts=lambda: self.counters.wins,
             set_open_market=partial(setattr, self.leadflow, "open_market"),
-            # the installed base at time 0, if the customers mechanism keeps one (read, not required)
-            initial_accounts=float(getattr(self.counters, "customers", 0.0)),
+            initial_accounts=float(self.counters.customers),  # the installed base at time 0 (customers, 7.25)
         )
 
     def _hire(self, reps: int) -> None:
