@@ -406,23 +406,26 @@ def _new_pool(workers: int) -> Executor:
 
 
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore SIGINT while a pool may start workers, so they are born ignoring it.
+def _sigint_held() -> Iterator[None]:
+    """Block SIGINT in this thread while a pool may start workers, so they are born blocking it.
 
     Ctrl-C in a terminal signals the whole process group: a worker still importing orgsim
-    would print a traceback of its own. Workers started with SIGINT ignored keep ignoring it
-    (Python installs its KeyboardInterrupt handler only over the default one), and this
-    process, which does get the KeyboardInterrupt, shuts them down. A Ctrl-C that arrives in
-    the microseconds of a ``submit`` is lost."""
-    try:
-        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: signals are not ours to change
-        yield
+    would print a traceback of its own. A process inherits the signal mask of the thread that
+    forks it and keeps it across ``exec``, so the workers started here never take SIGINT (the
+    pattern of CPython's own ``multiprocessing.resource_tracker``); this process, which does
+    get the KeyboardInterrupt, shuts them down. Unlike ignoring SIGINT for the same window,
+    blocking it loses nothing: a Ctrl-C that arrives meanwhile stays pending and raises as
+    soon as the window closes (or at once, if another thread of this process takes it)."""
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield  # no signal masks here (Windows), or not the thread Python runs signal handlers in
         return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, before if before is not None else signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 #: How often a worker of an orgsim-managed pool checks that the process that started it lives.
@@ -479,7 +482,7 @@ def _run_owned_pool(
                 limit = 1 if isolating else 2 * workers
                 while len(in_flight) < limit and (suspects if isolating else queue):
                     batch = [suspects.pop(0)] if isolating else queue.pop()
-                    with _sigint_ignored():  # a worker started here inherits it
+                    with _sigint_held():  # a worker started here inherits the mask
                         in_flight[pool.submit(_apply_batch, fn, [items[i] for i in batch])] = batch
                 if not in_flight:
                     break  # isolation finished; back to normal submission with the same pool
