@@ -20,8 +20,8 @@ from orgsim.model.recorder import Counters
 
 HORIZON = 364  # four budget quarters
 NO_BUDGET = {"mechanisms.program_budget": False}
-#: Budgets are off by default until the model is recalibrated with them on (docs/model.md 7.27);
-#: these tests run the model with them on.
+#: Budgets are on by default (docs/model.md 7.27); stated here so these tests keep their meaning
+#: whatever the defaults become.
 BASE = orgsim.Scenario().replace(**{"mechanisms.program_budget": True})
 
 
@@ -140,9 +140,7 @@ def test_a_kind_the_budget_can_never_pay_for_never_starts_and_its_effort_goes_to
 
 def test_zero_cost_kinds_keep_marketers_working_without_money() -> None:
     kinds = tuple(k.replace(cost_usd=0.0) if k.name in ("sales_enablement", "seo_content") else k for k in default_project_kinds())
-    scenario = BASE.replace(
-        **{"marketing.kinds": kinds, "budget.usd_per_marketer_per_period": 0.0, "marketing.initial_stocks": "empty"}
-    )
+    scenario = BASE.replace(**{"marketing.kinds": kinds, "budget.usd_per_marketer_per_period": 0.0, "marketing.initial_stocks": "empty"})
     totals = _run(scenario).totals
     assert totals["program_spend_usd"] == 0.0
     assert totals["marketer_days_unfunded"] == 0.0

@@ -98,6 +98,14 @@ def test_model_generated_export_recovers_the_deal_fields():
     # (z = Phi^-1(1 - 0.025 / 4) = 2.50 instead of 1.96), so that the four together fail by chance < 5%
     fields = ("deals.cycle_days_median", "deals.cycle_sigma", "deals.list_price_usd", "deals.deal_size_sigma")
     scale = float(stats.norm.ppf(1 - 0.025 / len(fields))) / float(stats.norm.ppf(0.975))
+    fits = cal.tables["fits"].set_index(["quantity", "family"])
+    if cal.fields["deals.deal_size_family"] != "lognormal":
+        # a realised deal value is a lognormal size times (1 - discount): not exactly lognormal, and with
+        # about 170 deals the family test may pick a neighbour; then it must be one it could not tell apart
+        # (within 2 AIC points), and the lognormal's sigma is not an estimate of the calibration
+        chosen = fits.loc[("deal_size_usd", cal.fields["deals.deal_size_family"]), "aic"]
+        assert fits.loc[("deal_size_usd", "lognormal"), "aic"] - chosen < 2.0
+        fields = fields[:-1]
     for field in fields:
         row = cal.estimate(field)
         low = row["estimate"] - scale * (row["estimate"] - row["ci_low"])

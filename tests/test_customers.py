@@ -24,8 +24,8 @@ from orgsim.model.outcomes import REFERRAL, SOURCES
 from orgsim.model.recorder import Counters
 from orgsim.model.streams import Streams
 
-#: Referrals are off by default until the model is recalibrated with them on (docs/model.md 7.25);
-#: these tests run the model with them on.
+#: Referrals are on by default (docs/model.md 7.25); stated here so these tests keep their meaning
+#: whatever the defaults become.
 BASE = orgsim.Scenario().replace(**{"mechanisms.referrals": True})
 
 HALF = {"enablement": 0.5, "content": 0.5, "pricing": 0.5}

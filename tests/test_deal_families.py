@@ -208,12 +208,21 @@ def test_the_family_test_on_a_model_export_picks_gamma_and_the_scenario_uses_it(
     assert "deals.cycle_family=gamma" in repr(cal)
 
 
-def test_a_lognormal_export_keeps_the_lognormal_even_from_a_gamma_base():
+def test_the_export_chooses_the_families_whatever_the_base_says():
+    """A lognormal model's export calibrated from a gamma base chooses what it chooses from a
+    lognormal base: the data pick the family, not the base. (A realised deal value is a lognormal
+    size times 1 - discount, so with about 170 deals the family test may pick a neighbour of the
+    lognormal for the size: seed 7 does, since referrals, attrition and budgets are on.)"""
     result = orgsim.simulate(orgsim.Scenario(), seed=7, record_leads=True, horizon_days=365)
-    base = orgsim.Scenario().replace(**{"deals.cycle_family": "gamma", "deals.deal_size_family": "gamma"})
-    cal = calibrate.from_opportunities(calibrate.deals_from_run(result), base=base, base_runs=1)
-    assert (cal.scenario.deals.cycle_family, cal.scenario.deals.deal_size_family) == ("lognormal", "lognormal")
-    assert {"deals.cycle_sigma", "deals.deal_size_sigma"} <= set(cal.fields)
+    deals = calibrate.deals_from_run(result)
+    gamma = orgsim.Scenario().replace(**{"deals.cycle_family": "gamma", "deals.deal_size_family": "gamma"})
+    from_gamma = calibrate.from_opportunities(deals, base=gamma, base_runs=1)
+    from_lognormal = calibrate.from_opportunities(deals, base_runs=1)
+    families = (from_gamma.scenario.deals.cycle_family, from_gamma.scenario.deals.deal_size_family)
+    assert families == (from_lognormal.scenario.deals.cycle_family, from_lognormal.scenario.deals.deal_size_family)
+    assert families[0] == "lognormal" and "deals.cycle_sigma" in from_gamma.fields
+    shape_fields = {field for field in from_gamma.fields if field.endswith(("_sigma", "_shape"))}
+    assert shape_fields == {field for field in from_lognormal.fields if field.endswith(("_sigma", "_shape"))}
 
 
 def _two_humped_amounts(seed: int = 0, n: int = 400) -> pd.DataFrame:

@@ -45,9 +45,9 @@ def test_an_undeclared_name_is_unbounded() -> None:
 
 def test_summary_intervals_are_clipped_to_the_feasible_range(two_replications: orgsim.Experiment) -> None:
     with pytest.warns(FewReplicationsWarning):
-        table = two_replications.summary(["opportunities", "unfollowed", "sla_compliance", "profit_usd"])
+        table = two_replications.summary(["opportunities", "unfollowed", "wins", "sla_compliance", "profit_usd"])
     raw_low = table["mean"] - (table["ci_high"] - table["mean"])
-    for counted in ("opportunities", "unfollowed"):
+    for counted in ("opportunities", "unfollowed", "wins"):
         assert (table.xs(counted, level="metric")["ci_low"] >= 0).all()
     assert (table.xs("sla_compliance", level="metric")["ci_high"] <= 1).all()
     # profit is unbounded: its interval stays symmetric
@@ -55,6 +55,7 @@ def test_summary_intervals_are_clipped_to_the_feasible_range(two_replications: o
     np.testing.assert_allclose(profit["mean"] - profit["ci_low"], profit["ci_high"] - profit["mean"])
     needs_clipping = raw_low.xs("opportunities", level="metric") < 0
     needs_clipping |= raw_low.xs("unfollowed", level="metric") < 0
+    needs_clipping |= raw_low.xs("wins", level="metric") < 0  # about 40 wins in 60 days, 2 replications
     assert needs_clipping.any(), "the case should need clipping"
 
 

@@ -20,14 +20,15 @@ The stylized facts are tested with sampled leaders (the default of ``compare``):
 talented people in every structure, so a fact that holds is a fact about reporting lines and
 seat backgrounds, under the default ``LeaderPopulation`` and position coefficients (stated
 assumptions). Measured at seed 7 with 8 replications over three years (t = mean / SE):
-sales-under-marketing books more than marketing-under-sales (+$1.53M, t 4.6), the shared
-leader (+$0.92M, t 2.8) and siloed (+$1.65M, t 8.2); the shared leader against
-marketing-under-sales is +$0.61M (t 1.7: not told apart). No claim is made over one or two
+sales-under-marketing books more than marketing-under-sales (+$3.39M, t 11.9), the shared
+leader (+$1.32M, t 7.4) and siloed (+$1.99M, t 4.9); the shared leader books more than
+marketing-under-sales too (+$2.07M, t 5.8; before customers, the workforce and budgets were on,
++$0.61M, t 1.7, not told apart). No claim is made over one or two
 quarters: at seed 7 (20 replications) the shared leader out-booked siloed over two quarters
 (t 3.0), but not at seed 2024 with 30 replications (docs/structures.md: -$36k [-124k, +51k]),
 so it is not a fact of the model. Under the seeds' hand-set profiles
-(``presets.all("seed")``, fixed) the shared leader leads instead (+$3.9M over
-marketing-under-sales, t 8.2): the first round's headline was about those people.
+(``presets.all("seed")``, fixed) the shared leader leads instead (+$5.2M over
+marketing-under-sales, t 11.8): the first round's headline was about those people.
 
 The mechanism tests hold the seats with fixed plain profiles of each seat's background
 (``leaders="fixed"``), so each difference is deterministic in the people and only the market
@@ -115,6 +116,12 @@ def test_over_three_years_sales_under_marketing_books_the_most_with_equal_talent
     assert_higher(bookings[SUM], bookings[other])
 
 
+def test_over_three_years_the_shared_leader_books_more_than_marketing_under_sales(three_years: orgsim.Experiment) -> None:
+    """A claim since programme budgets are on (docs/structures.md: +$2.91M [+2.46, +3.35]); before, not told apart."""
+    bookings = per_replication(three_years, "bookings_usd")
+    assert_higher(bookings[SHARED], bookings[MUS])
+
+
 def test_sales_under_marketing_overtakes_marketing_under_sales_and_the_crossover_says_so(three_years: orgsim.Experiment) -> None:
     bookings = per_replication(three_years, "bookings_usd")
     summary = three_years.crossover(SUM, MUS, metric="bookings").summary().iloc[0]
@@ -135,9 +142,11 @@ def test_marketing_under_sales_gives_long_term_work_a_lower_share(three_years: o
     assert_higher(share[other], share[MUS])
 
 
-@pytest.mark.parametrize("other", [SUM, SILOED])
+@pytest.mark.parametrize("other", [SUM, SHARED, SILOED])
 def test_marketing_under_sales_ends_with_a_lower_brand_stock(three_years: orgsim.Experiment, other: str) -> None:
-    # against the shared leader -0.19 (SE 0.083, t 2.3): not told apart at 8 replications
+    # measured -0.41 to -0.43 against each (t 3.5 to 4.6). Programme budgets made the gap: without them
+    # marketing-under-sales ends at 0.44 (with them 0.20; with them but no cuts under pressure 0.23), and
+    # against the shared leader it was -0.19 (t 2.3), not told apart
     brand = per_replication(three_years, "brand_stock_end")
     assert_higher(brand[other], brand[MUS])
 
@@ -148,8 +157,10 @@ def test_sales_under_marketing_has_higher_sla_compliance(three_years: orgsim.Exp
     assert_higher(sla[SUM], sla[other])
 
 
-@pytest.mark.parametrize("other", [MUS, SHARED, SILOED])
+@pytest.mark.parametrize("other", [MUS, SHARED])
 def test_sales_under_marketing_has_lower_rep_effectiveness(three_years: orgsim.Experiment, other: str) -> None:
+    # against siloed -0.018 (SE 0.009, t 2.0): not told apart at 8 replications since ramping replacements of
+    # leavers add noise (docs/structures.md tells it apart at 30: 0.729 against 0.749)
     effectiveness = per_replication(three_years, "rep_effectiveness_end")
     assert_higher(effectiveness[other], effectiveness[SUM])
 
@@ -204,10 +215,13 @@ def test_with_allocation_pressure_and_escalation_off_marketing_effort_is_identic
 
 def test_quota_pressure_explains_rush_work_and_part_of_the_long_term_gap(pair_year: orgsim.Experiment) -> None:
     on, without = pair_year, run(PAIR, 12, 365, off("quota_pressure", "escalation"))
-    for metric in ("rush_projects", "projects_preempted"):  # only rush work preempts
+    for metric in ("rush_projects", "projects_preempted"):
         assert_higher(per_replication(on, metric)[MUS], per_replication(on, metric)[SUM])
         assert per_replication(on, metric)[SUM].mean() > 0
-        assert (per_replication(without, metric).to_numpy() == 0).all()
+    assert (per_replication(without, "rush_projects").to_numpy() == 0).all()
+    # what still preempts without pressure is a marketer leaving (workforce): at most one project each
+    preempted, left = per_replication(without, "projects_preempted"), per_replication(without, "marketers_left")
+    assert (preempted.to_numpy() <= left.to_numpy()).all() and (left.to_numpy() > 0).any()
     share_on, share_off = long_term_share(on)[MUS], long_term_share(without)[MUS]
     assert_higher(share_off, share_on)  # pressure preempts sales-led long-term work
 
@@ -311,14 +325,16 @@ def test_leader_costs_explain_the_shared_leaders_extra_salary() -> None:
 
 
 def test_growth_stage_adds_channels_and_headcount() -> None:
-    scaleup = orgsim.Scenario.from_toml(Path(__file__).parent.parent / "scenarios" / "scaleup.toml")
+    # people who leave and hiring lags are tested in tests/test_workforce.py: off here, the headcount is the plan's
+    scaleup = orgsim.Scenario.from_toml(Path(__file__).parent.parent / "scenarios" / "scaleup.toml").replace(
+        **{"mechanisms.attrition": False, "mechanisms.hiring_lag": False}
+    )
     on = run({SHARED: ALL[SHARED]}, 1, 360, scaleup)  # quarters start on days 91, 182 and 273
     without = run({SHARED: ALL[SHARED]}, 1, 360, scaleup.replace(**{"mechanisms.growth_stage": False}))
     assert per_replication(on, "leads_channel")[SHARED].iloc[0] > 0
     assert per_replication(on, "reps_end")[SHARED].iloc[0] == scaleup.sales.reps + 3 * scaleup.growth.rep_hires_per_quarter
     assert per_replication(without, "leads_channel")[SHARED].iloc[0] == 0
     assert per_replication(without, "reps_end")[SHARED].iloc[0] == scaleup.sales.reps
-
 
 
 def test_hired_reps_prospect_too() -> None:
@@ -336,6 +352,7 @@ def test_hired_reps_prospect_too() -> None:
     q1, q4 = outbound.iloc[0], outbound.iloc[3]
     assert q1 > 0
     assert q4 - q1 > 4.0 * (q1 + q4) ** 0.5, outbound.to_dict()
+
 
 # -- presets are data ------------------------------------------------------------------------
 

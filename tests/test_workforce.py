@@ -22,10 +22,9 @@ from orgsim.model.recorder import Counters
 from orgsim.model.workforce import Leavers, expected_vacancies, ramp_factor, ramp_lost_days
 from orgsim.model.workforce import Workforce as WorkforceModel
 
-#: Every workforce switch off, and the budget helper's too when present: the model as it was.
+#: The workforce mechanisms. They are on by default (calibrated with the rest of the model); ``ON``
+#: states it, so these tests keep their meaning whatever the defaults become.
 WORKFORCE_SWITCHES = ("attrition", "ramp", "hiring_lag", "pressure_turnover", "addressable_market")
-#: The workforce mechanisms are off by default until the model is recalibrated with them on
-#: (docs/model.md 7.26); these tests run the model with them on.
 ON = {f"mechanisms.{name}": True for name in WORKFORCE_SWITCHES}
 BASE = orgsim.Scenario().replace(**ON)
 
@@ -41,8 +40,8 @@ def test_defaults_state_their_sources_and_validate() -> None:
     assert wf.rep_turnover_per_year == 0.32 and 90 <= wf.rep_ramp_days <= 120
     for f in dataclasses.fields(Workforce):
         assert f.metadata["source"], f.name
-    # off by default until recalibrated with them on; the market is on but unlimited by default
-    assert [getattr(Mechanisms(), name) for name in WORKFORCE_SWITCHES] == [False, False, False, False, True]
+    # on by default (the patterns and claims were recalibrated with them on); the market is unlimited by default
+    assert [getattr(Mechanisms(), name) for name in WORKFORCE_SWITCHES] == [True, True, True, True, True]
     assert wf.addressable_accounts == math.inf
 
 

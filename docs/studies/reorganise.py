@@ -16,8 +16,8 @@ held by sampled holders (``leaders="sampled"``, the default), the same person in
 after the switch; common random numbers across the cells of a stage (replication ``r`` has seed
 ``SEED`` and spawn key ``r``). The script prints, per stage and switch day, the mean paired
 difference from staying in three-year bookings, profit and ending ARR with 95% t-intervals, and
-writes docs/figures/reorganise.png, docs/data/reorganise.csv and the markdown table of
-docs/reorganise.md between ``reorganise table`` markers (printed).
+writes docs/figures/reorganise.png and docs/data/reorganise.csv; it prints the markdown table that
+goes between the ``reorganise table`` markers of docs/reorganise.md (paste it there).
 
 Run from the repository root: ``.venv/bin/python docs/studies/reorganise.py``. The printed output
 of the run quoted in docs/reorganise.md is kept in docs/data/reorganise_output.txt.

@@ -12,7 +12,7 @@ reps'-time model: how often reps look at the lead queue (``sales.queue_check_hou
 2. Winners (16 Latin hypercube points, 3 replications) on bookings over one quarter, two quarters
    and one year: how often each structure is best.
 
-Small on purpose (about five minutes on two cores): a screening, not a study; raise the sizes
+Small on purpose (about two minutes on two cores): a screening, not a study; raise the sizes
 for conclusions.
 
 Run from the repository root: ``.venv/bin/python docs/studies/sensitivity_reps.py``.

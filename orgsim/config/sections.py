@@ -129,8 +129,8 @@ class Leads(Section, prefix="leads."):
 # Knots (hours, multiplier), calibrated so that in a default run the qualification odds are
 # ~7x higher within 1 h than at 1-2 h and >60x higher than at 24 h or later (HBR 2011, grade H);
 # the steeper MIT-InsideSales ratios (vendor, grade V) are not targeted.
-_CONTACT_DECAY: DecayTable = ((0.0, 1.0), (1.0, 0.60), (2.0, 0.30), (24.0, 0.13), (72.0, 0.08), (720.0, 0.05))
-_QUALIFY_DECAY: DecayTable = ((0.0, 1.0), (1.0, 0.45), (2.0, 0.25), (24.0, 0.10), (72.0, 0.06), (720.0, 0.04))
+_CONTACT_DECAY: DecayTable = ((0.0, 1.0), (1.0, 0.60), (2.0, 0.18), (24.0, 0.13), (72.0, 0.08), (720.0, 0.05))
+_QUALIFY_DECAY: DecayTable = ((0.0, 1.0), (1.0, 0.45), (2.0, 0.16), (24.0, 0.10), (72.0, 0.06), (720.0, 0.04))
 
 
 @dataclass(frozen=True)
@@ -554,26 +554,16 @@ class Mechanisms(Section, prefix="mechanisms."):
     reporting_distance: bool = param(True, doc="disputes travel up to the lowest common manager, losing time and detail per line")
     heads_below: bool = param(True, doc="the heads of marketing and sales shape their function's daily decisions as far as delegated")
     growth_stage: bool = param(True, doc="the headcount plan and channels of the growth section apply")
-    program_budget: bool = param(
-        False, doc="a marketing project starts only if the period's programme budget (budget section) pays for it (off until recalibrated)"
-    )
+    program_budget: bool = param(True, doc="a marketing project starts only if the period's programme budget (budget section) pays for it")
     budget_cuts: bool = param(True, doc="under quota pressure the integrator cuts the rest of the period's long-term programme money")
     # workforce (orgsim.config.workforce, docs/model.md 7.26)
-    attrition: bool = param(
-        False, doc="reps and marketers leave at the workforce section's turnover; each departure opens a backfill (off until recalibrated)"
-    )
-    ramp: bool = param(
-        False, doc="new reps and marketers ramp from a starting productivity to full over their first months (off until recalibrated)"
-    )
-    hiring_lag: bool = param(
-        False, doc="a requisition (backfill or planned hire) starts only after the hiring lag (off until recalibrated)"
-    )
-    pressure_turnover: bool = param(False, doc="the quota owner's felt quota pressure raises reps' turnover (off until recalibrated)")
+    attrition: bool = param(True, doc="reps and marketers leave at the workforce section's turnover; each departure opens a backfill")
+    ramp: bool = param(True, doc="new reps and marketers ramp from a starting productivity to full over their first months")
+    hiring_lag: bool = param(True, doc="a requisition (backfill or planned hire) starts only after the hiring lag")
+    pressure_turnover: bool = param(True, doc="the quota owner's felt quota pressure raises reps' turnover")
     addressable_market: bool = param(True, doc="lead arrivals fall with the share of the addressable market already won")
     # customers (orgsim.config.customers, docs/model.md 7.25)
     customer_churn: bool = param(True, doc="customers churn with a hazard driven by fit, discount, account size and delight")
     expansion: bool = param(True, doc="surviving customers' ARR grows (in proportion to delight)")
-    referrals: bool = param(
-        False, doc="active customers refer new leads (source referral, in proportion to delight; off until recalibrated)"
-    )
+    referrals: bool = param(True, doc="active customers refer new leads (source referral, in proportion to delight)")
     delight_effect: bool = param(True, doc="delight (fed by enablement, content and pricing) acts on churn, expansion and referrals")

@@ -85,7 +85,8 @@ refused(lambda: ProjectKind(effort_person_days=1e-9), "effort_person_days", "in 
 import orgsim
 from orgsim.config import Marketing, Scenario
 kinds = tuple(k.replace(effort_person_days=0.1) for k in Marketing().kinds)
-scenario = Scenario(marketing=Marketing(marketers=50, kinds=kinds))
+# no programme budget: money would cap the projects (about 115), and the case is about their number
+scenario = Scenario(marketing=Marketing(marketers=50, kinds=kinds)).replace(**{"mechanisms.program_budget": False})
 result = orgsim.simulate(scenario, horizon_days=30, seed=1)
 assert result.totals["projects_completed"] > 5_000, result.totals["projects_completed"]
 """,
@@ -150,8 +151,10 @@ assert result.totals["projects_started"] >= 10_000, result.totals["projects_star
 import orgsim
 from orgsim.config import Marketing, Scenario, presets
 # every pressure check pulls all marketers onto rush work, preempting thousands of projects at once
+# (no programme budget: rush projects it cannot pay for are not launched, and the case is about their number)
 scenario = Scenario(marketing=Marketing(marketers=10_000)).replace(
-    **{"leadership.plan_prior_bookings_usd": 1e10, "leadership.pressure_rush_share": 1.0, "deals.warm_start_days": 0.0}
+    **{"leadership.plan_prior_bookings_usd": 1e10, "leadership.pressure_rush_share": 1.0, "deals.warm_start_days": 0.0,
+       "mechanisms.program_budget": False}
 )
 result = orgsim.simulate(scenario, presets.marketing_under_sales(), horizon_days=60, seed=1)
 assert result.totals["projects_preempted"] >= 5_000, result.totals["projects_preempted"]

@@ -301,9 +301,15 @@ def estimate_follow_up(leads: LeadTable, context: Context) -> Findings:
         "proportion, Wilson interval",
         f"MQLs created at least {settle_days:g} days before the export",
     )
-    spread = Z95 * context.factors.kept_share_sd
+    f = context.factors
     ignore = _ignore_share(k / n, context)
-    ilo, ihi = _ignore_share(hi, context, -spread), _ignore_share(lo, context, spread)
+    # two independent errors, each 95% on its side, added in quadrature: the binomial share
+    # (Wilson bounds) and the company's team (quantiles of its kept share / the base runs')
+    sample_lo, sample_hi = ignore - _ignore_share(hi, context), _ignore_share(lo, context) - ignore
+    team_lo = ignore - _ignore_share(k / n, context, f.kept_ratio_low)
+    team_hi = _ignore_share(k / n, context, f.kept_ratio_high) - ignore
+    ilo = max(ignore - math.hypot(sample_lo, team_lo), 0.0)
+    ihi = min(ignore + math.hypot(sample_hi, team_hi), 1.0)
     found.add(
         "sales.ignore_share",
         ignore,
@@ -311,13 +317,14 @@ def estimate_follow_up(leads: LeadTable, context: Context) -> Findings:
         ihi,
         n,
         "1 - followed-up share of MQLs, net of the base runs' waiting and trust",
-        "the model's base share of MQLs sales never follows up (no structure)",
+        "the model's base share of MQLs sales never follows up (no structure); the interval adds the spread of companies' "
+        f"teams (kept share x {f.kept_ratio_low:.3f} to {f.kept_ratio_high:.3f} of the base runs', from simulated teams)",
         sets="sales.ignore_share",
     )
     return found
 
 
-def _ignore_share(followed: float, context: Context, kept_shift: float = 0.0) -> float:
+def _ignore_share(followed: float, context: Context, kept_scale: float = 1.0) -> float:
     """``sales.ignore_share`` from a followed-up share of settled MQLs.
 
     Two things besides the field keep an MQL untouched at the export: it may still be waiting for
@@ -325,13 +332,14 @@ def _ignore_share(followed: float, context: Context, kept_shift: float = 0.0) ->
     decides to ignore. Both are measured on the base scenario's runs: ``kept`` = followed share /
     (1 - unfollowed share) is the share of not-ignored MQLs touched by the export, and the ratio
     of the base field to its unfollowed share maps an effective share back onto the field.
-    ``kept`` differs between companies (their reps' queue habits), so the interval shifts it by
-    1.96 of its sd across the base runs (``kept_shift``)."""
+    ``kept`` differs between companies (their reps' queue habits: a rep who rarely looks holds
+    their territory's MQLs), so the interval scales it (``kept_scale``) by the quantiles of a
+    simulated company's kept share relative to the base runs' (:func:`.factors.team_kept_shares`)."""
     f = context.factors
     base_field = context.base.sales.ignore_share
     if not (math.isfinite(f.followed_share) and math.isfinite(f.unfollowed_share)) or f.unfollowed_share <= 0 or base_field <= 0:
         return min(max(1.0 - followed, 0.0), 1.0)
-    kept = min(f.followed_share / (1.0 - f.unfollowed_share) + kept_shift, 1.0)
+    kept = min(f.followed_share / (1.0 - f.unfollowed_share) * kept_scale, 1.0)
     effective = 1.0 - followed / kept if kept > 0 else 1.0
     return min(max(effective * base_field / f.unfollowed_share, 0.0), 1.0)
 
