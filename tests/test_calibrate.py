@@ -602,3 +602,23 @@ def test_empty_time_column_takes_the_kind_of_the_creation_times(tmp_path):
 def test_bad_argument_is_refused_before_anything_is_read(argument, value, allowed):
     err = _refused("no-such-file.csv", **{argument: value})
     assert err.fields == [argument] and allowed in str(err)
+
+
+def test_the_team_spread_comes_from_reps_who_rarely_look_at_a_territory_queue():
+    """The simulated teams behind the interval of sales.ignore_share: with every rep looking at the
+    queue at the same interval (or a pooled queue that any rep takes from) every team touches all
+    its settled MQLs; with the default spread of check intervals and territory routing some teams
+    leave a share waiting, so the interval reaches below the base runs' kept share and above it."""
+    from orgsim.experiment.calibrate.factors import _kept_ratio_quantiles, team_kept_shares
+    from orgsim.model.streams import named_generator
+
+    def teams(**changes):
+        scenario = orgsim.Scenario().replace(**changes)
+        shares = team_kept_shares(scenario, 365.0, 14.0, 0.0, np.zeros(100), named_generator(1, "teams"))
+        return shares, _kept_ratio_quantiles(shares, 4, named_generator(1, "base"))
+
+    for changes in ({"sales.queue_check_spread": 0.0}, {"sales.routing": "pooled"}):
+        shares, ratios = teams(**changes)
+        assert (shares == 1.0).all() and ratios == (1.0, 1.0), changes
+    shares, (low, high) = teams()
+    assert shares.min() < 0.9 and low < 0.95 < 1.0 < high
