@@ -20,9 +20,11 @@ PAIR = {name: orgsim.presets.all()[name] for name in ("siloed", "shared_leader")
 
 @pytest.fixture(scope="module")
 def two_replications() -> orgsim.Experiment:
-    """Two short replications: t-intervals wide enough to reach past $0 and 100% if left alone."""
+    """Two short replications: t-intervals wide enough to reach past $0 and 100% if left alone
+    (seed 3: opportunities, wins and SLA compliance all need clipping; which do depends on the draws,
+    and the last test below checks that some do)."""
     with pytest.warns(FewReplicationsWarning):  # compare itself does not warn; the statistics do
-        experiment = orgsim.compare(None, PAIR, replications=2, seed=1, horizon_days=60, executor="serial", progress=False)
+        experiment = orgsim.compare(None, PAIR, replications=2, seed=3, horizon_days=60, executor="serial", progress=False)
         experiment.summary()
     return experiment
 

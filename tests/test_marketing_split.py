@@ -11,10 +11,10 @@ Tolerance: a split "beats" another when the one-sided 97.5% lower bound of the p
 difference in bookings is above zero (mean > t(0.975, R-1) x standard error), with 16
 replications over one quarter and 8 over three years. The study in
 docs/studies/marketing_split.py (30 replications, shares 0.0 to 1.0) gives the effect sizes: over
-one quarter 10% long-term books about $37k more than the balanced split and $142k more than
-90% (paired SEs of one-quarter differences $7k-$16k with 30 replications, so about 1.4 times
-that with 16); over three years 70% long-term books $0.58M more than 50%, $1.2M more than all
-long-term and $6.0M more than all activation (paired SEs $35k-$85k with 30 replications).
+one quarter the best split (30% long-term) books about $11k more than the balanced split (not told
+apart) and $97k more than 90% (95% half-width $84k); over three years 70% long-term books $0.56M
+more than 50%, $1.0M more than all long-term and $4.2M more than all activation (95% half-widths
+$225k-$527k with 30 replications).
 """
 
 from __future__ import annotations
@@ -63,12 +63,13 @@ def three_years() -> pd.DataFrame:
     return bookings_by_split((0.0, 0.4, 0.7, 1.0), replications=8, horizon_days=1095)
 
 
-def test_over_one_quarter_the_best_split_is_activation_heavy(one_quarter: pd.DataFrame) -> None:
-    # With reps' time modelled (issue 13) the best split (0.1) beats the long-term-heavy one (0.9)
-    # by about $179k (SE $56k, 16 replications) but cannot be told from 0.5 (+$55k, SE $56k):
-    # the first round's claim that it also beats 0.5 would need about 70 replications to test.
+def test_over_one_quarter_long_term_heavy_work_books_less(one_quarter: pd.DataFrame) -> None:
+    # The best one-quarter split is at most balanced and beats the long-term-heavy one (0.9). With
+    # the reps' queue checks calibrated to HBR's audit, 0.1 and 0.5 cannot be told apart over a
+    # quarter (0.1 - 0.5: -$4k, SE $62k, 16 replications; -$16k, SE $38k, with 30); both beat 0.9
+    # (+$121k, SE $51k, and +$125k, SE $45k). Before that calibration 0.1 led 0.5 by about $55k.
     best = float(one_quarter.mean().idxmax())
-    assert best < 0.5
+    assert best <= 0.5
     assert_beats(one_quarter, best, 0.9)
 
 

@@ -272,12 +272,16 @@ def test_discount_authority_explains_the_discount_gap_before_any_pressure() -> N
 
 def test_discount_authority_explains_the_realised_discount_gap_over_a_year(pair_year: orgsim.Experiment) -> None:
     on = per_replication(pair_year, "mean_discount")
-    without = per_replication(run(PAIR, 6, 365, off("discount_authority")), "mean_discount")
+    without = per_replication(run(PAIR, 12, 365, off("discount_authority")), "mean_discount")
     assert_higher(on[SUM], on[MUS])
-    # what is left is the other way round: the CSO carries the number with a sales background's
-    # quota sensitivity and gives more pressure discounts than the CMO
-    assert abs((without[SUM] - without[MUS]).mean()) < abs((on[SUM] - on[MUS]).mean()) / 3
-    neither = per_replication(run(PAIR, 6, 365, off("discount_authority", "quota_pressure")), "mean_discount")
+    # without discount authority the CMO's higher discounts are gone: the upper end of the remaining
+    # gap's 95% interval is below a third of the gap with it on. What is left leans the other way
+    # (measured at seed 7, 12 replications: +8.5 per 1,000 on, -2.6 +- 1.4 off): the CSO carries the
+    # number with a sales background's quota sensitivity and gives more pressure discounts
+    mean_off, se_off, n_off = paired(without[SUM], without[MUS])
+    mean_on = float((on[SUM] - on[MUS]).mean())
+    assert mean_off + stats.t.ppf(0.975, n_off - 1) * se_off < mean_on / 3, (mean_on, mean_off, se_off)
+    neither = per_replication(run(PAIR, 12, 365, off("discount_authority", "quota_pressure")), "mean_discount")
     assert_gap_removed(on[SUM] - on[MUS], neither[SUM] - neither[MUS])
 
 

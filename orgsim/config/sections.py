@@ -151,12 +151,12 @@ class Sales(Section, prefix="sales."):
         choices=("territory", "round_robin", "pooled"),
     )
     queue_check_hours: float = param(
-        0.75,
+        2.5,
         0.0,
         1e4,
         "median working hours between a rep's looks at the follow-up queue (8 = one CRM pull a day); SLA enforcement shortens it",
         lo_open=True,
-        source="HBR 2011 (H): leads pulled from the CRM once a day; calibrated with the spread to HBR's response shares",
+        source="HBR 2011 (H): leads pulled from the CRM once a day; calibrated with the spread to the audit's within-1 h share and mean",
     )
     queue_check_spread: float = param(
         3.5,
@@ -232,7 +232,11 @@ class Sales(Section, prefix="sales."):
         check=_check_decay_table,
     )
     qualify_intercept: float = param(
-        0.10, 0.0, 1.0, "qualification probability of a contacted lead with q = 0 and readiness = 0", source="A"
+        0.30,
+        0.0,
+        1.0,
+        "qualification probability of a contacted lead with q = 0 and readiness = 0",
+        source="A; calibrated to MQL->SQL 20-42% (V, a prior), keeping SAL->SQL inside 50-70% (V)",
     )
     qualify_quality_weight: float = param(
         0.80, 0.0, 5.0, "added qualification probability per unit of quality q", source="A; SAL->SQL 50-70% (V)"
@@ -351,11 +355,11 @@ class Leadership(Section, prefix="leadership."):
     )
     quarter_days: float = param(91.0, 7.0, 366.0, "length of a quota period", source="MODEL.md 2: quarters are 91 days")
     plan_prior_bookings_usd: float = param(
-        5_500_000.0,
+        4_700_000.0,
         0.0,
         1e12,
         "bookings in the year before the run: the base of the first year's plan (later years build on the year just booked)",
-        source="A: the default mid-market company's last year (its own data in a calibrated scenario)",
+        source="A: the default company's last year, set with rep_skill_sd to 57-60% of reps at quota (CSO Insights, I)",
     )
     plan_growth: float = param(
         0.15,

@@ -222,7 +222,8 @@ _DERIVED: tuple[Outcome, ...] = (
         "responses_within_1h",
         ("follow_ups", "unfollowed"),
         "share",
-        "share of MQLs (followed up or never) first touched within 1 hour (HBR 2011: 37%)",
+        "share of MQLs (followed up or never) first touched within 1 hour, handed off at any hour "
+        "(HBR 2011 audited working-hours inquiries: 37%)",
         upper=1.0,
     ),
     _ratio(
@@ -230,7 +231,8 @@ _DERIVED: tuple[Outcome, ...] = (
         "responses_1h_to_24h",
         ("follow_ups", "unfollowed"),
         "share",
-        "share of MQLs (followed up or never) first touched after 1 and within 24 hours (HBR 2011: 16%)",
+        "share of MQLs (followed up or never) first touched after 1 and within 24 hours, handed off at any hour "
+        "(HBR 2011 audited working-hours inquiries: 16%)",
         upper=1.0,
     ),
     _ratio("mql_qualify_rate", "mql_qualified", ("mql_follow_ups",), "share", "share of followed-up MQLs that qualified", upper=1.0),
