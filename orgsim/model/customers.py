@@ -163,6 +163,17 @@ class CustomerBase:
         self.referrals: ReferralLeads | None = None
         self.t = 0.0  # churn, expansion and revenue are accounted up to here
         self.n = self.capacity = self._next_id = 0
+        # The sums of ``count[:n]`` and ``arr[:n]`` as last computed (None: the columns changed
+        # since). Summing the same array again gives the same bits, so a sum is only recomputed
+        # after a win, a churn or expansion; most days no customer is won or lost.
+        self._count_sum: float | None = None
+        self._arr_sum: float | None = None
+        # Rows ``[:_settled]`` were won by ``self.t`` (each customer's exposure over the next
+        # step is the whole step); ``_won_max`` bounds every row's ``won_at`` from above. Rows
+        # are appended in the order they are won, so after a step to ``t`` every row is settled
+        # unless a row was won after ``t`` (only at the retention mark).
+        self._settled = 0
+        self._won_max = -math.inf
         self._allocate(max(1024, 2 * (len(base) if base is not None else 0)))
         self.mark_at = horizon_days - YEAR_DAYS  # the start of the retention year (NaN retention if < 0)
         self._mark: tuple[np.ndarray, np.ndarray] | None = None  # the retention cohort's ids and ARR then
@@ -186,8 +197,22 @@ class CustomerBase:
             getattr(self, name)[:n] = getattr(base, name)
         self.ids[:n] = np.arange(n)
         self.n = self._next_id = n
-        self.counters.customers = float(self.count[:n].sum())
-        self.counters.arr_usd = float(self.arr[:n].sum())
+        self._count_sum = self._arr_sum = None
+        self._won_max = max(self._won_max, float(base.won_at.max()))
+        self.counters.customers = self._customers()
+        self.counters.arr_usd = self._arr()
+
+    def _customers(self) -> float:
+        """``count[:n].sum()``, from the cache while the columns are unchanged."""
+        if self._count_sum is None:
+            self._count_sum = float(self.count[: self.n].sum())
+        return self._count_sum
+
+    def _arr(self) -> float:
+        """``arr[:n].sum()``, from the cache while the columns are unchanged."""
+        if self._arr_sum is None:
+            self._arr_sum = float(self.arr[: self.n].sum())
+        return self._arr_sum
 
     # -- a new customer --------------------------------------------------------------------
     def on_win(self, lead: Lead, value: float, discount: float) -> None:
@@ -204,7 +229,10 @@ class CustomerBase:
         if self.n == self.capacity:
             self._allocate(2 * self.capacity)
         row = self.n
-        self.won_at[row] = self.env.now
+        now = self.env.now
+        self.won_at[row] = now
+        if now > self._won_max:
+            self._won_max = now
         self.arr[row] = value - one_off
         self.hazard[row] = self._h0 * math.exp(min(log_rel, _MAX_LOG_REL))
         self.clock[row] = max(float(self._rng.standard_exponential()), _MIN_CLOCK)
@@ -213,6 +241,7 @@ class CustomerBase:
         self.ids[row] = self._next_id
         self._next_id += 1
         self.n = row + 1
+        self._count_sum = self._arr_sum = None
         c.new_customers += 1
         c.revenue_usd += one_off
 
@@ -229,8 +258,13 @@ class CustomerBase:
         """Account ``[self.t, t]`` for the active customers at today's delight."""
         start, n, c = self.t, self.n, self.counters
         if t > start and n:
-            exposure = t - np.maximum(self.won_at[:n], start)
-            np.maximum(exposure, 0.0, out=exposure)  # a row won after t (only at the retention mark) waits
+            # each row's exposure is t - max(won_at, start), at least 0 (a row won after t, only at
+            # the retention mark, waits): the whole step for the settled rows, computed for the rest
+            settled = self._settled
+            exposure = np.empty(n)
+            exposure[:settled] = t - start
+            if settled < n:
+                np.maximum(t - np.maximum(self.won_at[settled:n], start), 0.0, out=exposure[settled:])
             arr, cum, clock = self.arr[:n], self.cum[:n], self.clock[:n]  # views: written in place
             hazard = self.hazard[:n] * self._hazard_factor()
             cum_after = cum + hazard * exposure
@@ -238,18 +272,20 @@ class CustomerBase:
             any_churn = bool(churned.any())
             if any_churn:  # the churn instant: where the cumulative hazard reaches the clock
                 exposure[churned] = (clock[churned] - cum[churned]) / hazard[churned]
-            c.revenue_usd += float(arr @ exposure) / YEAR_DAYS
+            c.revenue_usd += float(np.dot(arr, exposure)) / YEAR_DAYS  # np.dot: the same BLAS ddot as @, with less overhead
             rate = self._expansion_rate()
             if rate > 0.0:
-                before = float(arr.sum())
+                before = self._arr()  # arr.sum(): arr is the view arr[:n]
                 arr *= np.exp(rate * exposure)
-                c.expansion_usd += float(arr.sum()) - before
+                self._arr_sum = after = float(arr.sum())
+                c.expansion_usd += after - before
             cum[:] = cum_after
             if any_churn:
                 self._churn(churned)
         self.t = max(start, t)
-        c.customers = float(self.count[: self.n].sum())
-        c.arr_usd = float(self.arr[: self.n].sum())
+        self._settled = self.n if self._won_max <= self.t else 0
+        c.customers = self._customers()
+        c.arr_usd = self._arr()
 
     def _churn(self, churned: np.ndarray) -> None:
         """Count the churned rows out and compact the columns (the order, so the ids' order, is kept)."""
@@ -262,6 +298,7 @@ class CustomerBase:
             column = getattr(self, name)
             column[:k] = column[:n][keep]
         self.n = k
+        self._count_sum = self._arr_sum = None
 
     def _hazard_factor(self) -> float:
         """Delight's multiplier of every hazard (1 at the reference, or with ``delight_effect`` off)."""

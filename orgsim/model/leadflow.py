@@ -177,6 +177,11 @@ class DayBatch:
         return out
 
 
+def empty_batch() -> DayBatch:
+    """A batch of no leads (a day with none: every draw of size 0 would leave its stream unmoved)."""
+    return DayBatch(np.empty(0, dtype=np.int8), np.empty((len(ROWS), 0)))
+
+
 def beta_params(mean: float, concentration: float) -> tuple[float, float]:
     """Beta shape parameters from a mean and a concentration a + b."""
     return mean * concentration, (1.0 - mean) * concentration
@@ -257,6 +262,8 @@ class LeadSource:
         profile = self.profile
         mass = profile.mass(int(day)) if profile is not None else 1.0
         n = int(self.arrivals.poisson(rate_bound * mass)) if rate_bound > 0 else 0
+        if n == 0:  # a draw of size 0 leaves its stream where it is: skip them all (a day with no leads)
+            return empty_batch()
         v = np.empty((len(ROWS), n))
         times = v[TIME]
         self.arrivals.random(out=times)
@@ -293,6 +300,8 @@ class LeadSource:
         conversations = int(rng.binomial(attempts, sales.outbound_conversation_rate)) if attempts else 0
         n = int(rng.binomial(conversations, sales.outbound_meeting_rate)) if conversations else 0
         self.funnel = (attempts, conversations)
+        if n == 0:  # as in inbound_day: no meeting, no draw
+            return empty_batch()
         v = np.empty((len(ROWS), n))
         times = v[TIME]
         rng.random(out=times)
