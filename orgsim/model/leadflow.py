@@ -177,9 +177,19 @@ class DayBatch:
         return out
 
 
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+#: The batch of a day with no leads (every draw of size 0 would leave its stream unmoved), shared:
+#: its arrays are empty and read-only, and every operation on a batch returns a new one.
+_EMPTY_BATCH = DayBatch(_read_only(np.empty(0, dtype=np.int8)), _read_only(np.empty((len(ROWS), 0))))
+
+
 def empty_batch() -> DayBatch:
-    """A batch of no leads (a day with none: every draw of size 0 would leave its stream unmoved)."""
-    return DayBatch(np.empty(0, dtype=np.int8), np.empty((len(ROWS), 0)))
+    """A batch of no leads."""
+    return _EMPTY_BATCH
 
 
 def beta_params(mean: float, concentration: float) -> tuple[float, float]:

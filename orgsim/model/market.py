@@ -37,6 +37,10 @@ class MarketStocks:
         self.daily_retention = {name: p.weekly_retention ** (1.0 / 7.0) for name, p in self.params.items()}
         self.lag_step = {name: 1.0 if p.lag_days == 0 else 1.0 - math.exp(-1.0 / p.lag_days) for name, p in self.params.items()}
         self.saturation: dict[str, float] = {}
+        # each stock's constants in one tuple, in STOCKS order, for the day step
+        self._steps = [
+            (name, self.daily_retention[name], self.lag_step[name], p.half_saturation, p.hill_shape) for name, p in self.params.items()
+        ]
         self._saturate()
 
     def add(self, stock: str, amount: float) -> None:
@@ -44,12 +48,16 @@ class MarketStocks:
         self.level[stock] += amount
 
     def step_day(self) -> None:
-        """One day of decay, lag and saturation."""
-        for name in STOCKS:
-            level = self.level[name] * self.daily_retention[name]
-            self.level[name] = level
-            self.effective[name] += self.lag_step[name] * (level - self.effective[name])
-        self._saturate()
+        """One day of decay, lag and saturation (of each stock in turn: the same operations as a
+        loop of decay and lag over all stocks, then one of saturation)."""
+        levels, effective, saturation = self.level, self.effective, self.saturation
+        for name, retention, lag_step, half_saturation, shape in self._steps:
+            level = levels[name] * retention
+            levels[name] = level
+            e = effective[name]
+            e += lag_step * (level - e)
+            effective[name] = e
+            saturation[name] = hill(e, half_saturation, shape)
 
     def _saturate(self) -> None:
         for name, p in self.params.items():

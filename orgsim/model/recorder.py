@@ -9,6 +9,7 @@ never a Python object per lead.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,9 @@ OPEN, WON, LOST, UNFOLLOWED, NURTURE = range(5)
 FLOW_COUNTERS: tuple[str, ...] = COUNTER_FLOWS
 #: Level counters: the series shows their value at the end of each period.
 LEVEL_COUNTERS: tuple[str, ...] = COUNTER_LEVELS
+#: All the flow (level) counters of a ``Counters`` at once, as a tuple.
+_get_flows = operator.attrgetter(*FLOW_COUNTERS)
+_get_levels = operator.attrgetter(*LEVEL_COUNTERS)
 
 
 class Counters:
@@ -79,10 +83,10 @@ class Counters:
             setattr(self, name, 0.0)
 
     def flows(self) -> list[float]:
-        return [float(getattr(self, name)) for name in FLOW_COUNTERS]
+        return list(map(float, _get_flows(self)))
 
     def levels(self) -> list[float]:
-        return [float(getattr(self, name)) for name in LEVEL_COUNTERS]
+        return list(map(float, _get_levels(self)))
 
 
 class LeadLog:

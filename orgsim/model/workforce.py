@@ -266,8 +266,12 @@ class Workforce:
             self._ramping = [rep for rep, factor in factors.items() if factor < 1.0]
         self.counters.reps_ramping = len(self._ramping)
         ramp_days = self.params.marketer_ramp_days
-        if self._marketer_starts:
-            self._marketer_starts = {m: t for m, t in self._marketer_starts.items() if now - t < ramp_days}
+        starts = self._marketer_starts
+        if starts:
+            # marketers start in time order (the dict's order), so those past their ramp are its first
+            ramped = list(itertools.takewhile(lambda start: not now - start[1] < ramp_days, starts.items()))
+            for marketer, _ in ramped:
+                del starts[marketer]
         self.counters.marketers_ramping = len(self._marketer_starts) if self.ramp else 0
 
     # -- reading ---------------------------------------------------------------------------
