@@ -110,6 +110,8 @@ ROWS: tuple[str, ...] = (
     Z_DISCOUNT,
     U_OWNER,
 ) = range(len(ROWS))
+# _attributes fills these pairs of rows with one draw each
+assert Z_RESCORE == Z_SCORE + 1 and U_RECYCLE_DELAY == U_RECYCLE + 1 and U_QUALIFY == U_CONTACT + 1 and Z_DISCOUNT == Z_SIZE + 1
 SCORE = Z_SCORE  # a batch's score noise row holds the score once the batch is scored (LeadFlow._score)
 
 
@@ -232,27 +234,26 @@ class LeadSource:
         """Downstream draws per candidate, into the rows of ``v``. Outbound leads draw them from their own stream.
 
         Draws fill the rows in place (``out=``: the same numbers as returning new arrays), in
-        the same order on each stream as always, so the draws keep their streams."""
+        the same order on each stream as always, so the draws keep their streams. Two rows
+        drawn one after the other from the same stream and distribution are adjacent, and are
+        filled by one call: ``out=v[i : i + 2]`` is contiguous and filled row after row, so it
+        takes the same numbers as two calls (no generator here carries a value between calls)."""
         scoring = rng or self.scoring
         nurture = rng or self.nurture
         follow_up = rng or self.follow_up
         contact = rng or self.contact
         deal = rng or self.deal
-        scoring.standard_normal(out=v[Z_SCORE])
-        scoring.standard_normal(out=v[Z_RESCORE])
-        nurture.random(out=v[U_RECYCLE])
-        nurture.random(out=v[U_RECYCLE_DELAY])
+        scoring.standard_normal(out=v[Z_SCORE : Z_RESCORE + 1])
+        nurture.random(out=v[U_RECYCLE : U_RECYCLE_DELAY + 1])
         follow_up.random(out=v[U_IGNORE])
         if rng is None:
             v[FOLLOW_UP_HOURS] = self.follow_up_time.gamma(self.follow_up_shape, self.follow_up_scale, v.shape[1])
         else:
             v[FOLLOW_UP_HOURS] = 0.0
-        contact.random(out=v[U_CONTACT])
-        contact.random(out=v[U_QUALIFY])
+        contact.random(out=v[U_CONTACT : U_QUALIFY + 1])
         deal.standard_normal(out=v[Z_CYCLE])
         deal.random(out=v[U_WIN])
-        deal.standard_normal(out=v[Z_SIZE])
-        deal.standard_normal(out=v[Z_DISCOUNT])
+        deal.standard_normal(out=v[Z_SIZE : Z_DISCOUNT + 1])
         (rng or self.routing).random(out=v[U_OWNER])
 
     def _codes(self, codes: tuple[int, ...]) -> np.ndarray:
@@ -508,14 +509,13 @@ class LeadFlow:
         index = np.flatnonzero(queued | recycled)
         recycle_min, recycle_span = self._recycle_min, self._recycle_span
         env, now = self.env, self.env.now
+        on_return, on_arrival = self._recycle, self._queue_mql
         for lead, returns in zip(b.leads(index, rows), recycled[index].tolist(), strict=True):
             if returns:  # nurtured, back for scoring after the nurture delay
                 returns_at = lead.arrived_at + (recycle_min + lead.recycle_days * recycle_span)
-                event = Timeout(env, returns_at - now, value=lead)
-                event.callbacks.append(self._recycle)
+                Timeout(env, returns_at - now, value=lead).callbacks.append(on_return)
             else:  # an MQL: joins the follow-up queue at its arrival
-                event = Timeout(env, lead.arrived_at - now, value=lead)
-                event.callbacks.append(self._queue_mql)
+                Timeout(env, lead.arrived_at - now, value=lead).callbacks.append(on_arrival)
 
     def _outbound_arrivals(self, b: DayBatch, rows: np.ndarray | None) -> None:
         """The day's rep-sourced leads: scored, then touched at once by the rep who found them."""
