@@ -506,7 +506,7 @@ class LeadFlow:
             log.outcome[rows[unfollowed]] = UNFOLLOWED  # type: ignore[index]
         if n_recycled == 0 and n_mql == n_unfollowed:
             return
-        index = np.flatnonzero(queued | recycled)
+        index = (queued | recycled).nonzero()[0]  # np.flatnonzero of a 1-D mask, without its Python wrapper
         recycle_min, recycle_span = self._recycle_min, self._recycle_span
         env, now = self.env, self.env.now
         on_return, on_arrival = self._recycle, self._queue_mql

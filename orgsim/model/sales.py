@@ -538,7 +538,7 @@ class SalesTeam:
             log.opportunity_at[rows[qualified]] = b.times[qualified]  # type: ignore[index]
             log.outcome[rows[~qualified]] = LOST  # type: ignore[index]
         if n_qualified:
-            for lead in b.leads(np.flatnonzero(qualified), rows):
+            for lead in b.leads(qualified.nonzero()[0], rows):
                 lead.owner = self.next_outbound_owner()
                 t = lead.arrived_at
                 self.open_opportunity(lead, t, t, now=t)
