@@ -110,8 +110,7 @@ ROWS: tuple[str, ...] = (
     Z_DISCOUNT,
     U_OWNER,
 ) = range(len(ROWS))
-# _attributes fills these pairs of rows with one draw each
-assert Z_RESCORE == Z_SCORE + 1 and U_RECYCLE_DELAY == U_RECYCLE + 1 and U_QUALIFY == U_CONTACT + 1 and Z_DISCOUNT == Z_SIZE + 1
+assert (Z_RESCORE, U_RECYCLE_DELAY, U_QUALIFY, Z_DISCOUNT) == (Z_SCORE + 1, U_RECYCLE + 1, U_CONTACT + 1, Z_SIZE + 1)  # drawn in pairs
 SCORE = Z_SCORE  # a batch's score noise row holds the score once the batch is scored (LeadFlow._score)
 
 
@@ -179,19 +178,9 @@ class DayBatch:
         return out
 
 
-def _read_only(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
-
-
-#: The batch of a day with no leads (every draw of size 0 would leave its stream unmoved), shared:
-#: its arrays are empty and read-only, and every operation on a batch returns a new one.
-_EMPTY_BATCH = DayBatch(_read_only(np.empty(0, dtype=np.int8)), _read_only(np.empty((len(ROWS), 0))))
-
-
-def empty_batch() -> DayBatch:
-    """A batch of no leads."""
-    return _EMPTY_BATCH
+#: The batch of a day with no leads, shared: its arrays are empty and read-only (operations on a batch return new ones).
+EMPTY_BATCH = DayBatch(np.empty(0, dtype=np.int8), np.empty((len(ROWS), 0)))
+EMPTY_BATCH.source.flags.writeable = EMPTY_BATCH.values.flags.writeable = False
 
 
 def beta_params(mean: float, concentration: float) -> tuple[float, float]:
@@ -234,10 +223,8 @@ class LeadSource:
         """Downstream draws per candidate, into the rows of ``v``. Outbound leads draw them from their own stream.
 
         Draws fill the rows in place (``out=``: the same numbers as returning new arrays), in
-        the same order on each stream as always, so the draws keep their streams. Two rows
-        drawn one after the other from the same stream and distribution are adjacent, and are
-        filled by one call: ``out=v[i : i + 2]`` is contiguous and filled row after row, so it
-        takes the same numbers as two calls (no generator here carries a value between calls)."""
+        the same order on each stream as always. Adjacent rows drawn in turn from one stream and
+        distribution take one call (``out=v[i : i + 2]`` fills row after row: the same numbers)."""
         scoring = rng or self.scoring
         nurture = rng or self.nurture
         follow_up = rng or self.follow_up
@@ -273,8 +260,8 @@ class LeadSource:
         profile = self.profile
         mass = profile.mass(int(day)) if profile is not None else 1.0
         n = int(self.arrivals.poisson(rate_bound * mass)) if rate_bound > 0 else 0
-        if n == 0:  # a draw of size 0 leaves its stream where it is: skip them all (a day with no leads)
-            return empty_batch()
+        if n == 0:  # a draw of size 0 leaves its stream where it is: skip them all
+            return EMPTY_BATCH
         v = np.empty((len(ROWS), n))
         times = v[TIME]
         self.arrivals.random(out=times)
@@ -312,7 +299,7 @@ class LeadSource:
         n = int(rng.binomial(conversations, sales.outbound_meeting_rate)) if conversations else 0
         self.funnel = (attempts, conversations)
         if n == 0:  # as in inbound_day: no meeting, no draw
-            return empty_batch()
+            return EMPTY_BATCH
         v = np.empty((len(ROWS), n))
         times = v[TIME]
         rng.random(out=times)
