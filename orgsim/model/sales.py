@@ -264,36 +264,8 @@ class FollowUpDesk:
             time.busy -= 1
         waiting = list(rep.queue)
         rep.queue.clear()
-        self._reroute(waiting)
-
-    def _reroute(self, leads: list[Lead]) -> None:
-        """Submit ``leads`` in order, exactly as :meth:`submit` one lead at a time would.
-
-        With routing to reps' own queues and reps who do not watch the queue when idle (the
-        usual case), each lead's owner depends only on the lead (territory) or on the turn
-        (round robin), so the owners are found first; then each lead joins its owner's queue
-        and, as in ``submit``, starts now if the owner is free in a session, or books the
-        owner's next look. The rest (pooled queue, nobody employed, idle reps watching the
-        queue) goes through ``submit``."""
-        reps = self.reps
-        if self.routing == "pooled" or not reps or self.watch_idle:
-            for lead in leads:
-                self.submit(lead)
-            return
-        m = len(reps)  # nobody joins or leaves while the leads are routed
-        if self.routing == "round_robin":
-            first = self._next_rep
-            owners = [reps[(first + i) % m] for i in range(len(leads))]
-            self._next_rep = first + len(leads)
-        else:
-            owners = [reps[int(lead.u_owner * m)] for lead in leads]
-        on_duty = self.on_duty
-        for lead, rep in zip(leads, owners, strict=True):
-            rep.queue.append(lead)
-            if on_duty and not rep.busy and rep.in_session:
-                self._serve(rep, rep.queue.popleft())
-            elif not rep.check_pending:
-                self._schedule_check(rep)
+        for lead in waiting:
+            self.submit(lead)
 
 
 def _not_wired(*_args: Any, **_kwargs: Any) -> None:
