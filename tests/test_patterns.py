@@ -18,11 +18,12 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import orgsim
-from orgsim.experiment.patterns import PATTERNS, brand_carryover_months, measure
+from orgsim.experiment.patterns import PATTERNS, brand_carryover_months, in_working_hours, measure
 
 NOT_YET: dict[str, str] = {}
 
@@ -50,6 +51,15 @@ def test_at_least_ten_independent_patterns_hold_together(table: pd.DataFrame) ->
     holding = [p.name for p in PATTERNS if p.holds(float(table.loc[p.name, ("pooled", "value")]))]
     assert len(holding) >= 10, holding
     assert len(PATTERNS) - len(holding) == len(NOT_YET)
+
+
+def test_audit_leads_are_those_handed_off_in_working_hours() -> None:
+    """Day 0 is a Monday; the default calendar works 9:00-17:00, Monday to Friday."""
+    times = np.array([9, 8.99, 16.99, 17, 4 * 24 + 12, 5 * 24 + 12, 6 * 24 + 12, 7 * 24 + 9.5]) / 24.0
+    expected = [True, False, True, False, True, False, False, True]  # Mon 9:00, 8:59, 16:59, 17:00, Fri noon, Sat, Sun, Mon
+    assert in_working_hours(times, orgsim.Scenario().calendar).tolist() == expected
+    always = orgsim.Scenario().replace(**{"calendar.business_hours": False}).calendar
+    assert in_working_hours(times, always).all()
 
 
 def test_brand_carryover_lasts_six_to_nine_months() -> None:

@@ -113,6 +113,7 @@ ALL_HOURS: tuple[Pattern, ...] = (
             _ratio("response_hours", "responded")),
 )
 
+
 def brand_carryover_months(scenario: Scenario) -> float:
     """Months until a brand impulse decays to 10% (Leone 1995, P: 6-9 months), from the stock's retention."""
     weekly = scenario.market.brand.weekly_retention
@@ -156,16 +157,16 @@ def run_counts(result: RunResult) -> Counts:
     # the audit: leads handed off in working hours, watched for AUDIT_WINDOW_DAYS (so only those
     # handed off that long before the run's end); a first touch after the window counts as never
     audit = in_working_hours(handed_off, calendar) & (handed_off <= float(result.meta["horizon_days"]) - AUDIT_WINDOW_DAYS)
-    audit_touched = touched & (hours <= AUDIT_WINDOW_DAYS * 24.0)
+    answered = touched & (hours <= AUDIT_WINDOW_DAYS * 24.0) & audit  # audit leads answered within the window
     counts: Counts = {
         "mqls": float(len(mql)),
         "responded": float(touched.sum()),
         "response_hours": float(np.nansum(hours)),
         "never": float((~touched).sum()),
         "audit_mqls": float(audit.sum()),
-        "audit_responded": float((audit_touched & audit).sum()),
-        "audit_response_hours": float(hours[audit_touched & audit].sum()),
-        "audit_never": float((~audit_touched & audit).sum()),
+        "audit_responded": float(answered.sum()),
+        "audit_response_hours": float(hours[answered].sum()),
+        "audit_never": float((audit & ~answered).sum()),
         "mql_qualified": float(qualified[touched].sum()),
         "inquiries": float(sum(t[f"leads_{source}"] for source in INQUIRY_SOURCES)),
         "first_mqls": float(mine[mine.source.isin(INQUIRY_SOURCES)].mql.sum()),
@@ -182,7 +183,7 @@ def run_counts(result: RunResult) -> Counts:
         band = touched & (hours > lo) & (hours <= hi) if lo > 0 else touched & (hours <= hi)
         counts[name] = float(band.sum())
         counts[f"{name}_qualified"] = float(qualified[band].sum())
-        counts[f"audit_{name}"] = float((band & audit_touched & audit).sum())
+        counts[f"audit_{name}"] = float((band & answered).sum())
     return counts
 
 

@@ -269,7 +269,7 @@ class Workforce:
         starts = self._marketer_starts
         if starts:
             # marketers start in time order (the dict's order), so those past their ramp are its first
-            ramped = list(itertools.takewhile(lambda start: not now - start[1] < ramp_days, starts.items()))
+            ramped = list(itertools.takewhile(lambda item: now - item[1] >= ramp_days, starts.items()))
             for marketer, _ in ramped:
                 del starts[marketer]
         self.counters.marketers_ramping = len(self._marketer_starts) if self.ramp else 0

@@ -261,10 +261,9 @@ def cumulative(
 def _legend_clear_of(ax: Axes, x: float, places: list[str]) -> None:
     """A legend in the first of ``places`` whose box does not cross the vertical line at data
     ``x``; below the axes if none is clear (a long legend and a crossover near the middle)."""
-    renderer = ax.figure.canvas.get_renderer()
     at = ax.transData.transform((x, 0.0))[0]
     for place in places:
-        box = ax.legend(fontsize="small", loc=place, framealpha=0.85, edgecolor="none").get_window_extent(renderer)
+        box = ax.legend(fontsize="small", loc=place, framealpha=0.85, edgecolor="none").get_window_extent()
         if not box.x0 <= at <= box.x1:
             return
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.15), framealpha=0.85, edgecolor="none")
