@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -52,3 +53,33 @@ def test_a_run_with_the_lead_log_logs_each_lead_once_in_arrival_order() -> None:
     assert len(own) == result.totals["leads_created"]
     assert own["arrived_at"].is_monotonic_increasing
     assert (own["source"] == "outbound").any() and (own["source"] == "inbound").any()
+
+
+def test_a_kept_warm_up_gives_the_same_bits_as_a_fresh_one() -> None:
+    """The last warm-up is kept per process (structures sharing a seed simulate it once): a run
+    after another structure's run with the same seed, or after a run that changed its leads,
+    equals the run with the warm-up simulated afresh, lead log included."""
+    from pandas.testing import assert_frame_equal
+
+    simulate_module = importlib.import_module("orgsim.model.simulate")  # the module (the package exports the function)
+
+    scenario = orgsim.Scenario()
+    other = scenario.replace(**{"leads.mql_threshold": scenario.leads.mql_threshold + 0.05})
+
+    def run(structure: orgsim.Structure) -> orgsim.RunResult:
+        return orgsim.simulate(scenario, structure, seed=7, horizon_days=60, record_leads=True)
+
+    simulate_module._last_warm_up = None
+    fresh = run(orgsim.presets.siloed())
+    kept_before = simulate_module._last_warm_up
+    run(orgsim.presets.shared_leader())  # the same warm-up, kept: its leads must come back untouched
+    assert simulate_module._last_warm_up is kept_before
+    again = run(orgsim.presets.siloed())
+    assert again.totals.keys() == fresh.totals.keys()
+    np.testing.assert_array_equal(list(again.totals.values()), list(fresh.totals.values()))  # NaN equals NaN here
+    assert_frame_equal(again.series, fresh.series)
+    assert_frame_equal(again.leads, fresh.leads)
+    orgsim.simulate(other, orgsim.presets.siloed(), seed=7, horizon_days=60)  # another scenario: a new warm-up
+    assert simulate_module._last_warm_up is not kept_before
+    orgsim.simulate(scenario, orgsim.presets.siloed(), seed=8, horizon_days=60)  # another seed: a new one too
+    assert simulate_module._last_warm_up[0][1] == 8

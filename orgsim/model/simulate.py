@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import platform
 from importlib import metadata
 from typing import Any
 
+import numpy as np
+
 from orgsim.config import Reorganization, Scenario, Structure
 from orgsim.config.checks import check_bool, check_horizon, raise_problems
 from orgsim.config.errors import Problem, ValidationError
 from orgsim.model.engine import Model
+from orgsim.model.pipeline import OpenDeal
 from orgsim.model.results import RunResult
 from orgsim.model.streams import Seed, as_seed_sequence
 
@@ -31,6 +35,31 @@ def _versions() -> tuple[tuple[str, str], ...]:
 def package_versions() -> dict[str, str]:
     """Versions of orgsim and the libraries that determine its results."""
     return dict(_versions())
+
+
+#: The last warm-up's key and open pipeline (see :func:`_warm_pipeline`): one entry per process.
+_last_warm_up: tuple[tuple[Scenario, int, tuple[int, ...], int], list[OpenDeal]] | None = None
+
+
+def _warm_pipeline(scenario: Scenario, seed: np.random.SeedSequence) -> list[OpenDeal]:
+    """The open pipeline of the scenario's warm-up run with ``seed``, as fresh leads.
+
+    Spin-up: the scenario's base behaviour (no structure) fills the pipeline for
+    ``deals.warm_start_days``, from its own family of streams, so every structure starts from
+    the same open deals. The warm-up depends on the scenario and the seed only, never on the
+    structure, so the last one is kept: the structures of a study that share a seed and a
+    scenario (an experiment runs them one after the other) simulate it once. Its leads are
+    copied for each run (a run shifts their times and gives them its own reps), so a run
+    gives the same bits whether the warm-up was simulated for it or kept.
+    """
+    global _last_warm_up
+    key = (scenario, int(seed.entropy), tuple(int(k) for k in seed.spawn_key), int(seed.pool_size))
+    kept = _last_warm_up
+    if kept is None or kept[0][1:] != key[1:] or kept[0][0] != scenario:
+        warm = Model(scenario, None, seed=seed, horizon_days=scenario.deals.warm_start_days, stream_prefix="warmup/")
+        warm.advance()  # its results are not needed, only its open pipeline
+        kept = _last_warm_up = (key, warm.open_pipeline())
+    return [(copy.copy(lead), close, touched_at, opportunity_at) for lead, close, touched_at, opportunity_at in kept[1]]
 
 
 def seed_record(seed: Seed) -> dict[str, Any]:
@@ -82,11 +111,7 @@ def simulate(
     model = Model(scenario, structure, seed=seed_ss, horizon_days=float(horizon), record_leads=record_leads)
     warm_days = scenario.deals.warm_start_days
     if warm_days > 0:
-        # Spin-up: the scenario's base behaviour (no structure) fills the pipeline, from its
-        # own family of streams, so every structure starts from the same open deals.
-        warm = Model(scenario, None, seed=seed_ss, horizon_days=warm_days, stream_prefix="warmup/")
-        warm.advance()  # its results are not needed, only its open pipeline
-        model.carry_in(warm.open_pipeline(), warm_days)
+        model.carry_in(_warm_pipeline(scenario, seed_ss), warm_days)
     series, totals, leads, reps = model.run()
     meta = {
         "seed": seed_record(seed_ss),
