@@ -116,7 +116,7 @@ class Model(Wiring):
         env.process(self.marketing.run())
         env.process(self.quarters.run())
         if self.escalation is not None:
-            env.process(self.escalation.run(self.horizon_days))
+            self.escalation.start(self.horizon_days)
         if not self.calendar.always_on:
             env.process(self.sales.desk.shifts(self.calendar, self.horizon_days))
         env.process(self._days())

@@ -13,14 +13,15 @@ from :class:`~orgsim.config.Leadership`; each is switched by one flag of
 * :class:`Trust`: sales' trust in marketing leads, learnt from the qualification rate of the
   MQLs reps follow up; :class:`FollowUpDiscipline` turns it into the unfollowed share each day.
 * :class:`CrmLearning`: what marketing learns from the outcomes sales logs.
-* :class:`Escalation`: disputes queue for the integrator's attention (a SimPy resource).
+* :class:`Escalation`: disputes queue for the integrator's attention (a single server).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -325,17 +326,33 @@ def stock_impacts(scenario: Scenario) -> dict[str, float]:
     }
 
 
+class _Dispute:
+    """One dispute in flight: when it arrived, its draws, and whether the integrator took it up."""
+
+    __slots__ = ("arrived", "taken", "u_rush", "u_side")
+
+    def __init__(self, arrived: float, u_side: float, u_rush: float):
+        self.arrived, self.u_side, self.u_rush, self.taken = arrived, u_side, u_rush, False
+
+
 class Escalation:
     """Cross-functional disputes wait for the integrator's attention (MODEL.md 3.11).
 
     Disputes arrive as a Poisson process (stream ``disputes``) and travel ``levels`` reporting
-    lines up to the integrator, ``dispute_days_per_level`` each. The integrator is a SimPy
-    resource of capacity one who spends ``dispute_attention_days * (1 + detail_loss_per_level *
-    levels) / attention`` on each (the detail lost on the way is made up for). A dispute not
-    reached within ``dispute_patience_days`` of joining the queue is dropped unresolved, so an
-    overloaded integrator's queue stays bounded. A waiting dispute costs rework and adds to the unfollowed share; once resolved, it goes to
-    sales with probability ``(1 - bias) / 2``, and a dispute won by sales may pull a marketer
-    onto a rush campaign.
+    lines up to the integrator, ``dispute_days_per_level`` each. The integrator is a single
+    server, first come first served, who spends ``dispute_attention_days * (1 +
+    detail_loss_per_level * levels) / attention`` on each (the detail lost on the way is made
+    up for). A dispute not reached within ``dispute_patience_days`` of joining the queue is
+    dropped unresolved, so an overloaded integrator's queue stays bounded. A waiting dispute
+    costs rework and adds to the unfollowed share; once resolved, it goes to sales with
+    probability ``(1 - bias) / 2``, and a dispute won by sales may pull a marketer onto a rush
+    campaign.
+
+    The queue is plain callbacks on ``Timeout`` events: an arrival, a dispute's arrival at the
+    integrator after its travel, the end of its handling, and (only for a dispute that has to
+    wait) its patience running out. It behaves as a SimPy ``Resource`` of capacity one with
+    ``request | patience`` (as it was written first) at a fraction of the events; every
+    counter changes at the same instant and in the same order.
     """
 
     def __init__(
@@ -355,8 +372,10 @@ class Escalation:
         self.counters = counters
         self.rng = rng
         self.on_sales_win = on_sales_win
-        self.integrator = simpy.Resource(env, capacity=1)
-        self.waiting = 0
+        self.waiting = 0  # disputes arrived and neither taken up nor dropped (on their way too)
+        self.busy = False  # the integrator is handling a dispute
+        self.queue: deque[_Dispute] = deque()  # disputes at the integrator, first come first served
+        self.horizon = 0.0
         self.travel_days = levels * params.dispute_days_per_level
         self.handling_days = params.dispute_attention_days * (1.0 + params.detail_loss_per_level * levels) / max(leader.attention, 0.01)
 
@@ -368,40 +387,75 @@ class Escalation:
         self.travel_days = levels * params.dispute_days_per_level
         self.handling_days = params.dispute_attention_days * (1.0 + params.detail_loss_per_level * levels) / max(leader.attention, 0.01)
 
-    def run(self, horizon: float) -> Generator[simpy.Event, Any, None]:
-        rate = self.params.disputes_per_week / 7.0
-        if rate <= 0:
-            return
-        while True:
-            gap, u_side, u_rush = self.rng.exponential(1.0 / rate), self.rng.random(), self.rng.random()
-            yield Timeout(self.env, gap)
-            if self.env.now >= horizon:
-                return
-            self.env.process(self._dispute(float(u_side), float(u_rush)))
+    def start(self, horizon: float) -> None:
+        """Start the disputes' arrivals (none at or after ``horizon``)."""
+        self.horizon = horizon
+        if self.params.disputes_per_week > 0:
+            self._next_arrival()
 
-    def _dispute(self, u_side: float, u_rush: float) -> Generator[simpy.Event, Any, None]:
+    def _next_arrival(self) -> None:
+        rate = self.params.disputes_per_week / 7.0
+        gap, u_side, u_rush = self.rng.exponential(1.0 / rate), self.rng.random(), self.rng.random()
+        Timeout(self.env, gap, value=(float(u_side), float(u_rush))).callbacks.append(self._arrive)
+
+    def _arrive(self, event: simpy.Event) -> None:
+        if self.env.now >= self.horizon:
+            return
+        u_side, u_rush = event.value
         c = self.counters
         c.disputes += 1
         self.waiting += 1
         c.disputes_waiting = self.waiting
-        arrived = self.env.now
+        dispute = _Dispute(self.env.now, u_side, u_rush)
+        self._next_arrival()
         if self.travel_days > 0:  # up the reporting lines to the integrator
-            yield Timeout(self.env, self.travel_days)
-        with self.integrator.request() as request:
-            patience = Timeout(self.env, self.params.dispute_patience_days)
-            yield request | patience
-            waited = self.env.now - arrived
-            c.dispute_wait_days += waited
-            c.costs_usd += waited * self.params.dispute_rework_usd_per_day
-            c.rework_usd += waited * self.params.dispute_rework_usd_per_day
-            self.waiting -= 1
-            c.disputes_waiting = self.waiting
-            if not request.triggered:  # dropped unresolved: the status quo stands
-                c.disputes_dropped += 1
-                return
-            yield Timeout(self.env, self.handling_days)
+            Timeout(self.env, self.travel_days, value=dispute).callbacks.append(self._reach)
+        else:
+            self._join(dispute)
+
+    def _reach(self, event: simpy.Event) -> None:
+        self._join(event.value)
+
+    def _join(self, dispute: _Dispute) -> None:
+        """The dispute reaches the integrator: taken up now, or it waits (with its patience)."""
+        if not self.busy:
+            self._take_up(dispute)
+            return
+        self.queue.append(dispute)
+        Timeout(self.env, self.params.dispute_patience_days, value=dispute).callbacks.append(self._give_up)
+
+    def _stop_waiting(self, dispute: _Dispute) -> None:
+        c = self.counters
+        waited = self.env.now - dispute.arrived
+        c.dispute_wait_days += waited
+        c.costs_usd += waited * self.params.dispute_rework_usd_per_day
+        c.rework_usd += waited * self.params.dispute_rework_usd_per_day
+        self.waiting -= 1
+        c.disputes_waiting = self.waiting
+
+    def _take_up(self, dispute: _Dispute) -> None:
+        self._stop_waiting(dispute)
+        dispute.taken = True
+        self.busy = True
+        Timeout(self.env, self.handling_days, value=dispute).callbacks.append(self._resolve)
+
+    def _give_up(self, event: simpy.Event) -> None:
+        """Patience ran out before the integrator took the dispute up: dropped, the status quo stands."""
+        dispute: _Dispute = event.value
+        if dispute.taken:
+            return
+        self.queue.remove(dispute)
+        self._stop_waiting(dispute)
+        self.counters.disputes_dropped += 1
+
+    def _resolve(self, event: simpy.Event) -> None:
+        dispute: _Dispute = event.value
+        c = self.counters
+        self.busy = False
         c.disputes_resolved += 1
-        if u_side < (1.0 - self.leader.bias) / 2.0:
+        if dispute.u_side < (1.0 - self.leader.bias) / 2.0:
             c.disputes_for_sales += 1
-            if u_rush < self.params.dispute_rush_probability:
+            if dispute.u_rush < self.params.dispute_rush_probability:
                 self.on_sales_win()
+        if self.queue:  # the integrator takes up the longest-waiting dispute
+            self._take_up(self.queue.popleft())
