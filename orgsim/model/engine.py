@@ -8,17 +8,18 @@ component per mechanism, each from its own section of the scenario, wired by cal
 (3.7-3.8), ``market`` (2), ``quota`` (3.9), ``leadership`` (3.5, 3.8-3.11), ``costs`` (3.12) and
 ``recorder`` (3.13).
 
-The processes are the day step (:meth:`Model._days`), the desk's shifts, the recorder, the
-planning cycle, the quarters and the disputes; plus one ``Timeout`` with a plain-call callback
-per MQL's arrival at the follow-up queue, per follow-up, per opportunity close and per recycled
-nurture lead. A lead that starts none of these (most leads) costs no event (issue 7:
-docs/performance.md).
+The processes are the recorder, the planning cycle, the quarters and the marketers' projects.
+Everything else is one ``Timeout`` with a plain-call callback per step: the day step
+(:meth:`Model._day`), the desk's shift starts and ends, each dispute's arrival, travel and
+handling, each MQL's arrival at the follow-up queue, each follow-up, each opportunity's close
+and each recycled nurture lead's return. A lead that starts none of these (most leads) costs
+no event (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable
 from typing import Any
 
 import simpy
@@ -32,6 +33,18 @@ from orgsim.model.recorder import Counters, LeadLog
 from orgsim.model.reorganize import Switch
 from orgsim.model.streams import Seed, Streams
 from orgsim.model.wiring import Wiring
+
+
+def at_start(env: simpy.Environment, start: Callable[[], None]) -> None:
+    """Call ``start()`` when the run starts, where a process started now would take its first
+    step: at time 0 with SimPy's ``URGENT`` priority, after the processes and calls already
+    started this way (the day step and the shifts are plain callbacks, not processes, so
+    that each step costs one ``Timeout`` and no generator; they start in the order they had
+    as processes, so the events of an instant keep their order)."""
+    event = simpy.Event(env)
+    event._ok, event._value = True, None  # triggered, as simpy's Initialize is
+    event.callbacks.append(lambda _event: start())
+    env.schedule(event, simpy.core.URGENT)
 
 
 class Model(Wiring):
@@ -61,6 +74,7 @@ class Model(Wiring):
         self.leader = structure.integrator if structure is not None else None
         self.positions = positions(structure, scenario.mechanisms, scenario.leadership) if structure is not None else None
         self.horizon_days = float(horizon_days)
+        self._n_days = math.ceil(self.horizon_days)  # day steps: days 0 .. _n_days - 1
         self.env = simpy.Environment()
         self.streams = Streams(seed, prefix=stream_prefix)
         self.calendar = WorkCalendar(scenario.calendar)
@@ -72,28 +86,31 @@ class Model(Wiring):
         self.switch = Switch(self, reorganization) if reorganization is not None else None
 
     # -- the day step ----------------------------------------------------------------------
-    def _days(self) -> Generator[simpy.Event, Any, None]:
-        """One step a day: the day's decay and learning, the day's effects, the day's leads."""
-        env = self.env
-        for day in range(math.ceil(self.horizon_days)):
-            if env.now < day:
-                yield Timeout(env, day - env.now)
-            if self.switch is not None:
-                self.switch.start_day(day)
-            if day > 0:
-                self.marketing.step_day()
-                self.stocks.step_day()
-                if self.crm is not None:
-                    self.crm.step_day()
-                self.discipline.step_day()
-            self.workforce.step_day(day)  # departures, starts, ramp and the open market, before the day's leads
-            effect = self.effects.update()
-            self.customers.start_day(day, effect)  # churn, expansion and revenue to today; delight and referrals
-            crm = self.crm.level() if self.crm is not None else 0.0
-            self.counters.crm_learning = crm
-            self.leadflow.start_day(effect, crm, self.discipline.today())
-            self.pipeline.start_day(effect)
-            self.leadflow.arrive(day)
+    def _day(self, day: int) -> None:
+        """One step a day: the day's decay and learning, the day's effects, the day's leads;
+        then the next day's step (a plain callback, as the shifts: no process)."""
+        if self.switch is not None:
+            self.switch.start_day(day)
+        if day > 0:
+            self.marketing.step_day()
+            self.stocks.step_day()
+            if self.crm is not None:
+                self.crm.step_day()
+            self.discipline.step_day()
+        self.workforce.step_day(day)  # departures, starts, ramp and the open market, before the day's leads
+        effect = self.effects.update()
+        self.customers.start_day(day, effect)  # churn, expansion and revenue to today; delight and referrals
+        crm = self.crm.level() if self.crm is not None else 0.0
+        self.counters.crm_learning = crm
+        self.leadflow.start_day(effect, crm, self.discipline.today())
+        self.pipeline.start_day(effect)
+        self.leadflow.arrive(day)
+        following = day + 1
+        if following < self._n_days:
+            Timeout(self.env, following - self.env.now, value=following).callbacks.append(self._next_day)
+
+    def _next_day(self, event: simpy.Event) -> None:
+        self._day(event.value)
 
     # -- the warm start --------------------------------------------------------------------
     def open_pipeline(self) -> list[OpenDeal]:
@@ -118,8 +135,9 @@ class Model(Wiring):
         if self.escalation is not None:
             self.escalation.start(self.horizon_days)
         if not self.calendar.always_on:
-            env.process(self.sales.desk.shifts(self.calendar, self.horizon_days))
-        env.process(self._days())
+            desk, calendar, horizon = self.sales.desk, self.calendar, self.horizon_days
+            at_start(env, lambda: desk.start_shifts(calendar, horizon))
+        at_start(env, lambda: self._day(0))
         env.run(until=self.horizon_days)
         self.recorder.snapshot()
 

@@ -24,7 +24,7 @@ hand after the shift ends.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -78,6 +78,8 @@ class FollowUpDesk:
         self.on_duty = calendar.always_on
         self.shared: deque[Lead] = deque()  # the pooled queue
         self._next_rep = 0
+        self._shift_times: Iterator[tuple[float, float]] = iter(())  # the shifts to come (start_shifts)
+        self._shifts_until = self._shift_end = 0.0
 
     # -- routing ---------------------------------------------------------------------------
     def _route(self, lead: Lead) -> Rep:
@@ -223,16 +225,27 @@ class FollowUpDesk:
         self.on_duty = False
         self.time.on_duty = False  # sessions pause: reps in one carry on at the next shift
 
-    def shifts(self, calendar: WorkCalendar, horizon_days: float) -> Generator[simpy.Event, Any, None]:
-        """The shifts process: puts reps on and off duty at the calendar's working hours."""
-        env = self.env
-        for start, end in calendar.shifts(0.0):
-            if start >= horizon_days:
-                return
-            yield Timeout(env, start - env.now)
-            self.open_shift()
-            yield Timeout(env, end - env.now)
-            self.close_shift()
+    def start_shifts(self, calendar: WorkCalendar, horizon_days: float) -> None:
+        """Put reps on and off duty at the calendar's working hours until ``horizon_days``: one
+        ``Timeout`` with a plain callback per shift start and end (no process)."""
+        self._shift_times = calendar.shifts(0.0)
+        self._shifts_until = horizon_days
+        self._next_shift()
+
+    def _next_shift(self) -> None:
+        start, end = next(self._shift_times)
+        if start >= self._shifts_until:
+            return
+        self._shift_end = end
+        Timeout(self.env, start - self.env.now).callbacks.append(self._shift_starts)
+
+    def _shift_starts(self, _event: simpy.Event) -> None:
+        self.open_shift()
+        Timeout(self.env, self._shift_end - self.env.now).callbacks.append(self._shift_ends)
+
+    def _shift_ends(self, _event: simpy.Event) -> None:
+        self.close_shift()
+        self._next_shift()
 
     def waiting(self) -> int:
         """MQLs waiting for a first touch."""
