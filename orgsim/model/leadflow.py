@@ -375,6 +375,7 @@ class LeadFlow:
         # customers' referral leads, merged into the day's inbound batch (orgsim.model.customers; wired after build)
         self.add_referrals: Callable[[int, DayBatch], DayBatch] | None = None
         self.open_market = 1.0  # share of the addressable market not yet won (orgsim.model.workforce)
+        self._returning: dict[int, list[tuple[float, Lead]]] = {}  # recycled leads by the day they return, with the instant
 
     def set_levers(self, criteria_cut: float, attempts_per_hour: float) -> None:
         """A reorganisation: the interface's scoring criteria and the sales leader's outbound
@@ -420,6 +421,8 @@ class LeadFlow:
                 c.outbound_attempts += source.funnel[0]
                 c.outbound_conversations += source.funnel[1]
         self._release(inbound, outbound)
+        if day in self._returning:
+            self._returns(self._returning.pop(day))
 
     def _release(self, inbound: DayBatch, outbound: DayBatch | None) -> None:
         """Create the day's leads.
@@ -494,13 +497,14 @@ class LeadFlow:
         if n_recycled == 0 and n_mql == n_unfollowed:
             return
         index = (queued | recycled).nonzero()[0]  # np.flatnonzero of a 1-D mask, without its Python wrapper
-        recycle_min, recycle_span = self._recycle_min, self._recycle_span
+        recycle_min, recycle_span, horizon, returning = self._recycle_min, self._recycle_span, self.horizon_days, self._returning
         env, now = self.env, self.env.now
-        on_return, on_arrival = self._recycle, self._queue_mql
+        on_arrival = self._queue_mql
         for lead, returns in zip(b.leads(index, rows), recycled[index].tolist(), strict=True):
-            if returns:  # nurtured, back for scoring after the nurture delay
+            if returns:  # nurtured, back for scoring on the day it returns (_returns), if before the horizon
                 returns_at = lead.arrived_at + (recycle_min + lead.recycle_days * recycle_span)
-                Timeout(env, returns_at - now, value=lead).callbacks.append(on_return)
+                if returns_at < horizon:
+                    returning.setdefault(int(returns_at), []).append((returns_at, lead))
             else:  # an MQL: joins the follow-up queue at its arrival
                 Timeout(env, lead.arrived_at - now, value=lead).callbacks.append(on_arrival)
 
@@ -549,44 +553,49 @@ class LeadFlow:
         lead.queued_at = lead.arrived_at
         self._submit(lead)
 
-    def _recycle(self, event: simpy.Event) -> None:
-        """A nurtured lead returns: readier, and scored again with today's noise."""
-        lead: Lead = event.value
-        c = self.counters
-        c.waiting_nurture -= 1
-        c.leads_recycled += 1
-        lead.readiness += self.lead_params.nurture_readiness_gain * (1.0 - lead.readiness)
-        lead.score = lead.quality + self._noise_sd * lead.z_rescore
-        log = self.log
-        if log is not None:
-            log.outcome[lead.row] = OPEN
-            log.readiness[lead.row] = lead.readiness
-            log.score[lead.row] = lead.score
-        if lead.score >= self._mql_threshold:
-            self._hand_off(lead)
-        else:  # back to nurture for good: a lead is recycled at most once
-            c.nurtured += 1
-            c.final_nurture += 1
-            if log is not None:
-                log.outcome[lead.row] = NURTURE
+    def _returns(self, due: list[tuple[float, Lead]]) -> None:
+        """Nurtured leads back today: readier, scored again with today's noise; an MQL is handed
+        off at its return (an event only if sales will follow it up), the rest stay in nurture.
 
-    def _hand_off(self, lead: Lead) -> None:
-        """A recycled lead is an MQL: sales follows it up, or never does."""
-        c = self.counters
-        c.mqls += 1
-        log = self.log
-        if log is not None:
-            log.mql[lead.row] = True
-        if lead.u_ignore < self.ignore_share:
-            c.unfollowed += 1
-            c.sla_missed += 1
+        Decided at the day step for all of the day's returns, with today's constants (as
+        :meth:`_release` decides arrivals): the same float operations, lead by lead, as at each
+        return, and the counters and the log are read only at day boundaries."""
+        c, log, env = self.counters, self.log, self.env
+        gain, noise_sd = self.lead_params.nurture_readiness_gain, self._noise_sd
+        threshold, ignore_share = self._mql_threshold, self.ignore_share
+        now, on_hand_off = env.now, self._queue_returned
+        c.waiting_nurture -= len(due)
+        c.leads_recycled += len(due)
+        for returns_at, lead in due:
+            lead.readiness += gain * (1.0 - lead.readiness)
+            lead.score = lead.quality + noise_sd * lead.z_rescore
+            mql = lead.score >= threshold
             if log is not None:
-                log.outcome[lead.row] = UNFOLLOWED
-            return
-        c.queued += 1
+                row = lead.row
+                log.readiness[row], log.score[row], log.mql[row] = lead.readiness, lead.score, mql
+                log.outcome[row] = OPEN
+            if not mql:  # back to nurture for good: a lead is recycled at most once
+                c.nurtured += 1
+                c.final_nurture += 1
+                if log is not None:
+                    log.outcome[row] = NURTURE
+            elif lead.u_ignore < ignore_share:  # an MQL sales never follows up
+                c.mqls += 1
+                c.unfollowed += 1
+                c.sla_missed += 1
+                if log is not None:
+                    log.outcome[row] = UNFOLLOWED
+            else:
+                c.mqls += 1
+                c.queued += 1
+                Timeout(env, returns_at - now, value=lead).callbacks.append(on_hand_off)
+
+    def _queue_returned(self, event: simpy.Event) -> None:
+        """A recycled lead handed off to sales joins the follow-up queue at its return."""
+        lead: Lead = event.value
         lead.queued_at = self.env.now
-        if log is not None:
-            log.queued_at[lead.row] = lead.queued_at
+        if self.log is not None:
+            self.log.queued_at[lead.row] = lead.queued_at
         self._submit(lead)
 
 
