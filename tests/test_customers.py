@@ -17,9 +17,9 @@ import simpy
 
 import orgsim
 from orgsim.config import Customers, Mechanisms
+from orgsim.model.batch import TIME
 from orgsim.model.customers import CustomerBase, ReferralLeads
 from orgsim.model.engine import Model
-from orgsim.model.leadflow import TIME
 from orgsim.model.outcomes import REFERRAL, SOURCES
 from orgsim.model.recorder import Counters
 from orgsim.model.streams import Streams

@@ -33,7 +33,7 @@ import numpy as np
 
 from orgsim.config.customers import DELIGHT_STOCKS, past_wins
 from orgsim.model.arrivals import ArrivalProfile
-from orgsim.model.leadflow import FOLLOW_UP_HOURS, QUALITY, READINESS, ROWS, TIME, DayBatch, beta_params
+from orgsim.model.batch import FOLLOW_UP_HOURS, QUALITY, READINESS, ROWS, TIME, DayBatch, beta_params
 from orgsim.model.outcomes import REFERRAL
 from orgsim.model.pipeline import size_quantile
 
@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     import simpy
 
     from orgsim.config import Customers, Deals, Leadership, Mechanisms, Scenario
+    from orgsim.model.batch import Lead
     from orgsim.model.calendar import WorkCalendar
-    from orgsim.model.leadflow import Lead
     from orgsim.model.recorder import Counters
 
 #: Days in the year that rates "per year" and ARR are measured over.

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import simpy
 
     from orgsim.config import Deals, Market
-    from orgsim.model.leadflow import Lead
+    from orgsim.model.batch import Lead
     from orgsim.model.recorder import Counters, LeadLog
 
 #: A warm-up run's open opportunity: (lead, close time, touch time, opportunity time).

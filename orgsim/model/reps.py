@@ -24,7 +24,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from orgsim.config import Sales
-    from orgsim.model.leadflow import Lead
+    from orgsim.model.batch import Lead
     from orgsim.model.recorder import Counters
 
 

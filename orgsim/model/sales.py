@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from simpy.events import Timeout
 
+from orgsim.model.batch import QUALITY, READINESS, U_CONTACT, U_QUALIFY
 from orgsim.model.decay import DecayCurve
-from orgsim.model.leadflow import QUALITY, READINESS, U_CONTACT, U_QUALIFY
 from orgsim.model.recorder import LOST
 from orgsim.model.reps import Rep, RepTime, draw_reps
 
@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     import simpy
 
     from orgsim.config import Sales
+    from orgsim.model.batch import DayBatch, Lead
     from orgsim.model.calendar import WorkCalendar
-    from orgsim.model.leadflow import DayBatch, Lead
     from orgsim.model.recorder import Counters, LeadLog
 
 
