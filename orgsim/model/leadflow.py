@@ -218,7 +218,7 @@ class LeadFlow:
         prospecting_hours: Callable[[], float],
         attempts_per_hour: float,
         submit: Callable[[Lead], None],
-        touch_outbound: Callable[[DayBatch, np.ndarray | None], None],
+        touch_outbound: Callable[[list[Lead]], None],
     ):
         self.env = env
         self.counters = counters
@@ -388,16 +388,25 @@ class LeadFlow:
                 Timeout(env, lead.arrived_at - now, value=lead).callbacks.append(on_arrival)
 
     def _outbound_arrivals(self, b: DayBatch, rows: np.ndarray | None) -> None:
-        """The day's rep-sourced leads: scored, then touched at once by the rep who found them."""
-        n = len(b.times)
+        """The day's rep-sourced leads: scored, then touched at once by the rep who found them.
+
+        A few a day, so lead by lead in Python floats rather than numpy (whose calls cost more
+        than the arithmetic on so few): the same float operations as :meth:`_score`, so the
+        same bits (IEEE sums and products are commutative)."""
         c, log = self.counters, self.log
-        v = b.values
-        self._score(v, None)
-        c.created += n
-        c.leads_outbound += n
-        if log is not None:
-            _log_scored(log, rows, b)
-        self._touch_outbound(b, rows)
+        leads = b.leads(np.arange(len(b.times)), rows)
+        lift, noise_sd = self._quality_lift, self._noise_sd
+        for lead in leads:
+            q = lead.quality
+            lead.quality = q = q + (1.0 - q) * lift
+            lead.score = lead.score * noise_sd + q  # the batch's score row holds the noise draw
+            if log is not None:
+                row = lead.row
+                log.source[row], log.quality[row], log.readiness[row] = OUTBOUND, q, lead.readiness
+                log.score[row], log.arrived_at[row] = lead.score, lead.arrived_at
+        c.created += len(leads)
+        c.leads_outbound += len(leads)
+        self._touch_outbound(leads)
 
     def _count_sources(self, source: np.ndarray, n: int) -> None:
         c = self.counters

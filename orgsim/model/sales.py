@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from simpy.events import Timeout
 
-from orgsim.model.batch import QUALITY, READINESS, U_CONTACT, U_QUALIFY
 from orgsim.model.decay import DecayCurve
 from orgsim.model.recorder import LOST
 from orgsim.model.reps import Rep, RepTime, draw_reps
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
     import simpy
 
     from orgsim.config import Sales
-    from orgsim.model.batch import DayBatch, Lead
+    from orgsim.model.batch import Lead
     from orgsim.model.calendar import WorkCalendar
     from orgsim.model.recorder import Counters, LeadLog
 
@@ -498,35 +497,35 @@ class SalesTeam:
         self.open_opportunity(lead, touched_at, done_at)
         return True
 
-    def touch_outbound(self, b: DayBatch, rows: np.ndarray | None) -> None:
-        """The day's outbound meetings, held by the reps who booked them: no response delay, so
-        no decay. Decided for the whole batch with numpy (the same float operations as
-        :meth:`_qualify_probability` lead by lead)."""
-        n = len(b.times)
+    def touch_outbound(self, leads: list[Lead]) -> None:
+        """The day's outbound meetings (scored), held by the reps who booked them: no response
+        delay, so no decay. Counted and logged at the start of the day; each qualified lead then
+        opens its opportunity at its own meeting time, in arrival order."""
         c, log = self.counters, self.log
-        v = b.values
-        sales = self.params
-        qualify_p = np.minimum(
-            sales.qualify_intercept + sales.qualify_quality_weight * v[QUALITY] + sales.qualify_readiness_weight * v[READINESS], 1.0
-        )
-        contacted = v[U_CONTACT] < self._contact_p
-        qualified = contacted & (v[U_QUALIFY] < qualify_p)
-        n_qualified = int(np.count_nonzero(qualified))
-        c.contacted += int(np.count_nonzero(contacted))
-        c.disqualified += n - n_qualified
+        contact_p = self._contact_p
+        qualified_leads = []
+        for lead in leads:
+            contacted = lead.u_contact < contact_p
+            qualified = contacted and lead.u_qualify < self._qualify_probability(lead)
+            if contacted:
+                c.contacted += 1
+            if qualified:
+                qualified_leads.append(lead)
+            if log is not None:
+                row = lead.row
+                log.first_touch_at[row], log.contacted[row], log.qualified[row] = lead.arrived_at, contacted, qualified
+                if qualified:
+                    log.opportunity_at[row] = lead.arrived_at
+                else:
+                    log.outcome[row] = LOST
+        n_qualified = len(qualified_leads)
+        c.disqualified += len(leads) - n_qualified
         c.opportunities += n_qualified
         c.open_opportunities += n_qualified
-        if log is not None:
-            log.first_touch_at[rows] = b.times
-            log.contacted[rows] = contacted
-            log.qualified[rows] = qualified
-            log.opportunity_at[rows[qualified]] = b.times[qualified]  # type: ignore[index]
-            log.outcome[rows[~qualified]] = LOST  # type: ignore[index]
-        if n_qualified:
-            for lead in b.leads(qualified.nonzero()[0], rows):
-                lead.owner = self.next_outbound_owner()
-                t = lead.arrived_at
-                self.open_opportunity(lead, t, t, now=t)
+        for lead in qualified_leads:
+            lead.owner = self.next_outbound_owner()
+            t = lead.arrived_at
+            self.open_opportunity(lead, t, t, now=t)
 
     # -- per-rep results -------------------------------------------------------------------
     def reps_frame(self) -> pd.DataFrame:
