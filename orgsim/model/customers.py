@@ -174,6 +174,7 @@ class CustomerBase:
         # unless a row was won after ``t`` (only at the retention mark).
         self._settled = 0
         self._won_max = -math.inf
+        self._filled_array = np.empty(0)  # see _filled
         self._allocate(max(1024, 2 * (len(base) if base is not None else 0)))
         self.mark_at = horizon_days - YEAR_DAYS  # the start of the retention year (NaN retention if < 0)
         self._mark: tuple[np.ndarray, np.ndarray] | None = None  # the retention cohort's ids and ARR then
@@ -261,18 +262,26 @@ class CustomerBase:
             # each row's exposure is t - max(won_at, start), at least 0 (a row won after t, only at
             # the retention mark, waits): the whole step for the settled rows, computed for the rest
             settled = self._settled
-            exposure = np.empty(n)
-            exposure[:settled] = t - start
-            if settled < n:
-                np.maximum(t - np.maximum(self.won_at[settled:n], start), 0.0, out=exposure[settled:])
+            step = t - start
             arr, cum, clock = self.arr[:n], self.cum[:n], self.clock[:n]  # views: written in place
             hazard = self.hazard[:n] * self._hazard_factor()
-            cum_after = cum + hazard * exposure
+            exposure: np.ndarray | float
+            if settled == n:  # every row is exposed the whole step (most days: nobody won since)
+                exposure = step  # a scalar: the same products, sums and exponentials as a filled array
+                cum_after = cum + (hazard if step == 1.0 else hazard * step)  # x * 1.0 == x
+            else:
+                exposure = np.empty(n)
+                exposure[:settled] = step
+                np.maximum(t - np.maximum(self.won_at[settled:n], start), 0.0, out=exposure[settled:])
+                cum_after = cum + hazard * exposure
             churned = cum_after >= clock
             any_churn = bool(churned.any())
             if any_churn:  # the churn instant: where the cumulative hazard reaches the clock
+                if not isinstance(exposure, np.ndarray):
+                    exposure = np.full(n, step, dtype=np.float64)  # step may be an int (times are ints at first)
                 exposure[churned] = (clock[churned] - cum[churned]) / hazard[churned]
-            c.revenue_usd += float(np.dot(arr, exposure)) / YEAR_DAYS  # np.dot: the same BLAS ddot as @, with less overhead
+            # np.dot: the same BLAS ddot as @, with less overhead (over an array of the exposures)
+            c.revenue_usd += float(np.dot(arr, exposure if isinstance(exposure, np.ndarray) else self._filled(n, step))) / YEAR_DAYS
             rate = self._expansion_rate()
             if rate > 0.0:
                 before = self._arr()  # arr.sum(): arr is the view arr[:n]
@@ -286,6 +295,13 @@ class CustomerBase:
         self._settled = self.n if self._won_max <= self.t else 0
         c.customers = self._customers()
         c.arr_usd = self._arr()
+
+    def _filled(self, n: int, value: float) -> np.ndarray:
+        """``np.full(n, value)``, kept while ``value`` is the same (a whole day's step, most days)."""
+        filled = self._filled_array
+        if len(filled) < n or filled[0] != value:
+            filled = self._filled_array = np.full(max(n, 2 * len(filled)), value, dtype=np.float64)
+        return filled[:n]
 
     def _churn(self, churned: np.ndarray) -> None:
         """Count the churned rows out and compact the columns (the order, so the ids' order, is kept)."""
