@@ -46,10 +46,12 @@ depends only on their seed, so the same call runs on any Dask cluster: replace t
 client as ``executor=``; the indices are the same, bit for bit. Throughput grows with the worker
 processes until the driver becomes the bottleneck: it receives every run's result (one
 three-year run is a few hundred milliseconds of work per worker, against about a millisecond of
-scheduling and transfer per task), and it keeps each run's totals **and its per-period
-(weekly) series** in memory to assemble the :class:`~orgsim.Experiment`. That memory grows with
-runs x periods; the script prints its projection for ``N = 512``. Pass a result store
-(``store=``) on a real cluster so a lost driver does not lose the study.
+scheduling and transfer per task), and it keeps each run's results in memory to assemble the
+:class:`~orgsim.Experiment`. The study runs with ``keep_series=False`` (the indices need the
+totals only): a few kB a run reach the driver, where the weekly series would be about 140 kB a
+three-year run, 6 GB for ``N = 512``; ``--keep-series`` measures the study with them. The
+script prints the driver's memory projected for ``N = 512``. Pass a result store (``store=``)
+on a real cluster so a lost driver does not lose the study (it saves whole runs, series too).
 
 Nothing here is a test: no test depends on these numbers.
 """
@@ -152,6 +154,7 @@ class Measurement:
     wall_s: float
     startup_s: float  # Dask: starting the cluster (not in wall_s); the process pool starts inside wall_s
     result_bytes: int  # the experiment's totals and series arrays, as the driver holds them
+    keep_series: bool = False
 
     @property
     def runs_per_s(self) -> float:
@@ -200,7 +203,9 @@ def dask_client(workers: int) -> Iterator[tuple[Any, float]]:
         yield client, time.perf_counter() - started
 
 
-def run_study(samples: int, horizon_days: float, replications: int, seed: int, executor: Any, progress: bool) -> tuple[Sensitivity, float]:
+def run_study(
+    samples: int, horizon_days: float, replications: int, seed: int, keep_series: bool, executor: Any, progress: bool
+) -> tuple[Sensitivity, float]:
     """The Sobol study over the four presets, and its wall time in seconds."""
     started = time.perf_counter()
     study = sobol(
@@ -213,12 +218,13 @@ def run_study(samples: int, horizon_days: float, replications: int, seed: int, e
         horizon_days=horizon_days,
         executor=executor,
         progress=progress,
+        keep_series=keep_series,
     )
     return study, time.perf_counter() - started
 
 
 def measure(args: argparse.Namespace) -> tuple[Measurement, Sensitivity]:
-    common = (args.samples, args.horizon_days, args.replications, args.seed)
+    common = (args.samples, args.horizon_days, args.replications, args.seed, args.keep_series)
     startup = 0.0
     if args.dask:
         with dask_client(args.workers) as (client, startup):
@@ -247,6 +253,7 @@ def measure(args: argparse.Namespace) -> tuple[Measurement, Sensitivity]:
         startup_s=startup,
         # the arrays the Experiment keeps (private names: a benchmark may look inside)
         result_bytes=int(experiment._totals.nbytes + experiment._series.nbytes + experiment._ok.nbytes),
+        keep_series=args.keep_series,
     )
     return measurement, study
 
@@ -310,6 +317,7 @@ def report(m: Measurement, study: Sensitivity, top: int) -> None:
     )
     fits = m.projected_s <= BUDGET_SECONDS
     speedup_needed = m.full_runs / BUDGET_SECONDS / m.runs_per_s
+    kept = "totals and weekly series" if m.keep_series else "totals only: keep_series=False"
     table(
         [
             ("design points", f"{full_points:,} = {FULL_SAMPLES} x ({d} + 2)"),
@@ -320,7 +328,7 @@ def report(m: Measurement, study: Sensitivity, top: int) -> None:
             ),
             ("budget", f"{duration(BUDGET_SECONDS)}: {'FITS' if fits else 'MISS'} ({m.projected_s / BUDGET_SECONDS:.1f} x the budget)"),
             ("rate needed", f"{m.full_runs / BUDGET_SECONDS:.1f} runs/s ({speedup_needed:.1f} x the measured rate)"),
-            ("projected driver memory", f"{size(m.projected_bytes)} of result arrays (totals and weekly series)"),
+            ("projected driver memory", f"{size(m.projected_bytes)} of result arrays ({kept})"),
         ],
         f"Projection for N = {FULL_SAMPLES} (measured throughput x runs; a projection, not a measurement)",
     )
@@ -354,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--dask", action="store_true", help="run on a dask.distributed LocalCluster of --workers one-thread processes")
     where.add_argument("--serial", action="store_true", help="run in this process (smoke tests, debugging)")
+    parser.add_argument("--keep-series", action="store_true", help="keep every run's weekly series too (the driver's memory grows)")
     parser.add_argument("--top", type=int, default=8, help="first-order indices to print (default 8)")
     parser.add_argument("--progress", action="store_true", help="show orgsim's progress bar")
     args = parser.parse_args(argv)

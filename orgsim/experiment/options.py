@@ -1,8 +1,8 @@
 """How an experiment's replications are run: the options every study shares.
 
 :func:`~orgsim.experiment.compare`, :func:`~orgsim.experiment.sweep` and the sensitivity
-studies take the same six keyword arguments (``replications``, ``seed``, ``horizon_days``,
-``executor``, ``progress``, ``store``); inside the layer they travel together as one
+studies take the same keyword arguments (``replications``, ``seed``, ``horizon_days``,
+``executor``, ``progress``, ``store``, ``leaders``, ``population``, ``keep_series``); inside the layer they travel together as one
 :class:`RunOptions` and are checked in one place, :meth:`RunOptions.problems`.
 """
 
@@ -12,13 +12,22 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from orgsim.config.checks import check_horizon, check_number
+from orgsim.config.checks import check_bool, check_horizon, check_number
 from orgsim.config.errors import Problem
 from orgsim.experiment.holders import check_leaders
 from orgsim.experiment.runner import check_executor, check_progress
 
 #: The most replications one study may ask for (per structure and point).
 MAX_REPLICATIONS = 1_000_000
+
+#: What ``keep_series=False`` does, for the studies' docstrings.
+KEEP_SERIES_DOC = (
+    "``True`` (the default) keeps every run's per-period series (``Experiment.frame('series')``, "
+    "``crossover``, ``to_xarray()``, values ``at_day``); ``False`` keeps the totals only: the workers "
+    "send back a few kB a run instead of about 150 kB for three years of weekly rows, and the "
+    "experiment's memory no longer grows with the horizon (what a study of tens of thousands of runs "
+    "needs). With a ``store`` the stored runs keep their series either way."
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,8 @@ class RunOptions:
         leaders: ``"sampled"`` (each seat's holder drawn per replication, paired across
             structures; see :mod:`orgsim.experiment.holders`) or ``"fixed"`` (the profiles as given).
         population: the :class:`~orgsim.LeaderPopulation` sampled holders come from (None: the default).
+        keep_series: keep every run's per-period series (True), or its totals only (False: a
+            study's memory and transfers no longer grow with the horizon; see :data:`KEEP_SERIES_DOC`).
     """
 
     replications: Any
@@ -48,6 +59,7 @@ class RunOptions:
     store: Any = None
     leaders: Any = "sampled"
     population: Any = None
+    keep_series: Any = True
 
     def problems(self) -> list[Problem]:
         """Every bad option, in argument order (empty when all are fine)."""
@@ -62,6 +74,7 @@ class RunOptions:
         ]
         if self.store is not None and not isinstance(self.store, (str, os.PathLike)):
             found.append(Problem("store", self.store, "None or a folder path (str or pathlib.Path)"))
+        found.append(check_bool("keep_series", self.keep_series))
         found.extend(check_leaders(self.leaders, self.population))
         return [p for p in found if p is not None]
 
@@ -71,4 +84,4 @@ class RunOptions:
         return None if self.horizon_days is None else float(self.horizon_days)
 
 
-__all__ = ["MAX_REPLICATIONS", "RunOptions"]
+__all__ = ["KEEP_SERIES_DOC", "MAX_REPLICATIONS", "RunOptions"]

@@ -197,6 +197,17 @@ class Experiment:
             f"{self.n_failed} failed)"
         )
 
+    @property
+    def has_series(self) -> bool:
+        """Whether the per-period series were kept (``keep_series=True``, the default)."""
+        return self._series.shape[3] > 0
+
+    def _require_series(self, what: str) -> None:
+        """Refuse ``what`` (something read from the per-period series) when they were not kept."""
+        if not self.has_series:
+            allowed = f"True (the default) when the study runs: {what} reads the per-period series; this experiment kept its totals only"
+            raise ValidationError(Problem("keep_series", False, allowed))
+
     def _metric(self, metric: Any, names: Sequence[str], what: str = "metric") -> str:
         if isinstance(metric, str):
             if metric in names:
@@ -360,6 +371,7 @@ class Experiment:
         ia, ib = self._label(a, "a"), self._label(b, "b")
         if ia == ib:
             raise ValidationError(Problem("b", b, "a structure other than a"))
+        self._require_series("crossover")
         column = self._metric(metric, self.columns)
         j = self.columns.index(column)
         end_j = self.columns.index("end_day") if "end_day" in self.columns else None
@@ -507,6 +519,7 @@ class Experiment:
                 ``replication``, ``metric``, ``value``. Failed replications are left out.
         """
         if what == "series":
+            self._require_series("to_frame('series')")
             data, names, metric_names = self._series, ["point", "structure", "replication", "period", "metric"], self.columns
         elif what == "totals":
             data, names, metric_names = self._totals, ["point", "structure", "replication", "metric"], self.total_names
@@ -544,6 +557,7 @@ class Experiment:
         except ImportError:
             raise ImportError("Experiment.to_xarray needs xarray: pip install 'orgsim[xarray]' (or use Experiment.to_frame())") from None
         if what == "series":
+            self._require_series("to_xarray('series')")
             data, dims = self._series, ["point", "structure", "replication", "period", "metric"]
             coords: dict[str, Any] = {"period": np.arange(data.shape[3]), "metric": self.columns}
         elif what == "totals":

@@ -121,6 +121,7 @@ def values_at(experiment: Experiment, metric: str, at_day: float | None) -> tupl
     if not (is_real(at_day) and 0 < at_day <= horizon + 1e-9):
         raise ValidationError(Problem("at_day", at_day, f"None (the horizon) or a day in (0, {horizon:g}] (the runs' horizon)"))
     name = experiment._metric(metric, experiment.total_names)
+    experiment._require_series(f"at_day={at_day:g}")
     found = _series_column(experiment, name)
     if found is None:
         allowed = "at an earlier day: a flow (bookings_usd, profit_usd, costs_usd, wins, ...) or a stock (..._end)"

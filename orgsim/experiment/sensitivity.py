@@ -277,6 +277,7 @@ def morris(
     store: str | os.PathLike[str] | None = None,
     leaders: str = "sampled",
     population: Any = None,
+    keep_series: bool = True,
 ) -> Sensitivity:
     """Morris elementary-effects screening of the declared uncertainties.
 
@@ -300,6 +301,9 @@ def morris(
         store: a result-store folder; running again resumes.
         leaders: who holds the seats, as in :func:`~orgsim.compare` (default: ``"sampled"``).
         population: the :class:`~orgsim.LeaderPopulation` sampled holders come from (None: the default).
+        keep_series: ``False`` keeps only every run's totals, not its per-period series (then
+            ``at_day`` is not available): what a study of tens of thousands of runs wants, whose
+            series would otherwise fill the memory (about 150 kB a three-year run).
 
     Returns:
         a :class:`Sensitivity`; call ``.indices(metric, output)`` for the indices.
@@ -309,7 +313,7 @@ def morris(
         ImportError: without SALib (``pip install 'orgsim[sensitivity]'``).
     """
     u = _uncertainties(uncertain)
-    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population)
+    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population, keep_series)
     even = is_int(levels) and levels >= 2 and levels % 2 == 0
     raise_problems(
         [
@@ -341,6 +345,7 @@ def sobol(
     store: str | os.PathLike[str] | None = None,
     leaders: str = "sampled",
     population: Any = None,
+    keep_series: bool = True,
 ) -> Sensitivity:
     """Sobol first-order and total indices of the declared uncertainties (Saltelli design).
 
@@ -361,7 +366,7 @@ def sobol(
         ImportError: without SALib (``pip install 'orgsim[sensitivity]'``).
     """
     u = _uncertainties(uncertain)
-    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population)
+    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population, keep_series)
     power_of_two = is_int(samples) and samples >= 2 and (samples & (samples - 1)) == 0
     raise_problems(
         [

@@ -62,18 +62,22 @@ class _Task:
     entropy: int
     spawn_key: tuple[int, ...]
     horizon_days: float
+    with_series: bool = True  # send the per-period series back (False: the totals only)
 
 
 def _run_task(task: _Task) -> RunRecord:
     """Simulate one replication and return it in compact form (top level: executors pickle it by name)."""
     seed = np.random.SeedSequence(task.entropy, spawn_key=task.spawn_key)
     result = simulate(task.scenario, task.structure, seed=seed, horizon_days=task.horizon_days)
+    totals = (tuple(result.totals), np.array([float(v) for v in result.totals.values()], dtype=np.float64))
+    if not task.with_series:
+        return RunRecord(columns=(), values=np.empty((0, 0)), total_names=totals[0], total_values=totals[1])
     series = result.series
     return RunRecord(
         columns=tuple(str(c) for c in series.columns),
         values=np.ascontiguousarray(series.to_numpy(dtype=np.float64, copy=True)),
-        total_names=tuple(result.totals),
-        total_values=np.array([float(v) for v in result.totals.values()], dtype=np.float64),
+        total_names=totals[0],
+        total_values=totals[1],
     )
 
 
@@ -146,6 +150,8 @@ class _Plan:
     point_changes: list[dict[str, Any]]
     leaders: str = "fixed"
     population: LeaderPopulation | None = None
+    keep_series: bool = True  # the experiment keeps the per-period series
+    with_series: bool = True  # the workers send them back (kept, or saved in a store)
     tasks: list[_Task] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     where: list[tuple[int, int, int]] = field(default_factory=list)  # (point, structure, replication)
@@ -169,7 +175,7 @@ class _Plan:
                         structure, structure_sha = held[label, r, head_cost]
                     else:
                         structure_sha = structure_shas[label]
-                    self.tasks.append(_Task(scenario, structure, self.seed, (r,), horizon))
+                    self.tasks.append(_Task(scenario, structure, self.seed, (r,), horizon, self.with_series))
                     key = task_key(sha, structure_sha, seeds[r], horizon)
                     self.entries.append(Entry(label=label, replication=r, point=p, key=key, seed=seeds[r]))
                     self.where.append((p, s, r))
@@ -215,6 +221,8 @@ def _prepare(kind: str, scenario: Any, structures: Any, grid_or_samples: Any, op
         point_changes=changes,
         leaders=str(options.leaders),
         population=options.population,
+        keep_series=bool(options.keep_series),
+        with_series=bool(options.keep_series) or options.store is not None,  # a store saves whole runs
     )
     reorganizations = [(label, s) for label, s in labelled.items() if isinstance(s, Reorganization)]
     for label, reorg in reorganizations:  # a switch on or after the last day would never happen
@@ -313,6 +321,7 @@ def _execute(plan: _Plan, options: RunOptions, *, desc: str) -> Experiment:
         "replications": plan.replications,
         "structures": {label: None if s is None else s.to_dict() for label, s in plan.structures.items()},
         **plan.holders_record(),
+        "keep_series": plan.keep_series,
         "versions": versions,
         "elapsed_s": time.perf_counter() - started,
     }
@@ -333,18 +342,20 @@ def _assemble(
     n_periods = 0
     for i in sorted(records):  # index order: independent of completion order
         record = records[i]
-        for c in record.columns:
-            columns.setdefault(c, len(columns))
         for t in record.total_names:
             total_names.setdefault(t, len(total_names))
-        n_periods = max(n_periods, record.values.shape[0])
+        if plan.keep_series:
+            for c in record.columns:
+                columns.setdefault(c, len(columns))
+            n_periods = max(n_periods, record.values.shape[0])
     series = np.full((n_points, n_structures, n_reps, n_periods, len(columns)), np.nan)
     totals = np.full((n_points, n_structures, n_reps, len(total_names)), np.nan)
     ok = np.zeros((n_points, n_structures, n_reps), dtype=bool)
     for i, record in records.items():
         p, s, r = plan.where[i]
-        col_index = [columns[c] for c in record.columns]
-        series[p, s, r, : record.values.shape[0], :][:, col_index] = record.values
+        if plan.keep_series:
+            col_index = [columns[c] for c in record.columns]
+            series[p, s, r, : record.values.shape[0], :][:, col_index] = record.values
         totals[p, s, r, [total_names[t] for t in record.total_names]] = record.total_values
         ok[p, s, r] = True
     rows = []
@@ -384,6 +395,7 @@ def compare(
     store: str | os.PathLike[str] | None = None,
     leaders: str = "sampled",
     population: LeaderPopulation | None = None,
+    keep_series: bool = True,
 ) -> Experiment:
     """Run ``replications`` replications of ``scenario`` under each structure.
 
@@ -413,6 +425,9 @@ def compare(
         leaders: ``"sampled"`` (holders drawn per replication, paired across structures) or
             ``"fixed"`` (each structure's profiles as given, e.g. ``presets.all("seed")``).
         population: the :class:`~orgsim.LeaderPopulation` holders are drawn from (None: its defaults).
+        keep_series: ``True`` (the default) keeps every run's per-period series; ``False`` the
+            totals only (see :data:`~orgsim.experiment.options.KEEP_SERIES_DOC`): for studies of
+            thousands of runs, whose memory would otherwise grow with runs x periods.
 
     Returns:
         an :class:`Experiment`. Replications that raised are listed in ``Experiment.failures``
@@ -421,7 +436,7 @@ def compare(
     Raises:
         ValidationError: for any invalid argument, before anything is simulated.
     """
-    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population)
+    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population, keep_series)
     return _execute(_prepare("compare", scenario, structures, None, options), options, desc="orgsim compare")
 
 
@@ -438,6 +453,7 @@ def sweep(
     store: str | os.PathLike[str] | None = None,
     leaders: str = "sampled",
     population: LeaderPopulation | None = None,
+    keep_series: bool = True,
 ) -> Experiment:
     """:func:`compare` at every point of a parameter grid or sample.
 
@@ -458,7 +474,7 @@ def sweep(
     Raises:
         ValidationError: for any invalid argument or point, before anything is simulated.
     """
-    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population)
+    options = RunOptions(replications, seed, horizon_days, executor, progress, store, leaders, population, keep_series)
     return _execute(_prepare("sweep", scenario, structures, grid_or_samples, options), options, desc="orgsim sweep")
 
 
