@@ -176,10 +176,12 @@ def _indices(args: argparse.Namespace, inputs: _Inputs, outputs: list[Any]) -> t
         flush=True,
     )
     run = (inputs.scenario, inputs.structures, inputs.uncertain)
+    # the indices and outputs written here are read at the horizon, from the totals: the runs'
+    # weekly series are not kept (a study of many runs would fill the memory with them)
     if args.method == "morris":
-        study = sensitivity.morris(*run, trajectories=samples, levels=args.levels, **inputs.options)
+        study = sensitivity.morris(*run, trajectories=samples, levels=args.levels, keep_series=False, **inputs.options)
     else:
-        study = sensitivity.sobol(*run, samples=samples, **inputs.options)
+        study = sensitivity.sobol(*run, samples=samples, keep_series=False, **inputs.options)
     frames = []
     for metric in metrics:
         table = study.table(metric, outputs)
