@@ -89,7 +89,7 @@ def test_a_dict_of_labels_allows_running_without_a_structure() -> None:
 def test_invalid_arguments_raise_validation_error_before_simulating(
     monkeypatch: pytest.MonkeyPatch, kwargs: dict[str, object], field: str
 ) -> None:
-    monkeypatch.setattr(experiment_module, "simulate", _no_simulation)
+    monkeypatch.setattr(experiment_module, "simulate_sharing", _no_simulation)
     args: dict[str, object] = {
         "scenario": None,
         "structures": [orgsim.presets.siloed()],
@@ -298,7 +298,7 @@ def _failing_replication_2(*args: object, seed: np.random.SeedSequence, **kwargs
 @pytest.fixture(scope="module")
 def with_failures() -> Experiment:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(experiment_module, "simulate", _failing_replication_2)
+        mp.setattr(experiment_module, "simulate_sharing", _failing_replication_2)
         with pytest.warns(RuntimeWarning, match="2 of 8 replications failed"):
             return orgsim.compare(
                 None, [orgsim.presets.siloed(), orgsim.presets.shared_leader()], replications=4, seed=5, horizon_days=60, executor="serial"
@@ -409,7 +409,7 @@ def test_fixed_holders_run_the_profiles_as_given() -> None:
 def test_bad_leaders_arguments_are_refused_before_simulating(
     kwargs: dict[str, object], field: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(experiment_module, "simulate", _no_simulation)
+    monkeypatch.setattr(experiment_module, "simulate_sharing", _no_simulation)
     with pytest.raises(orgsim.ValidationError, match=rf"^invalid input: {field} = "):
         orgsim.compare(None, [orgsim.presets.siloed()], replications=1, seed=0, **kwargs)  # type: ignore[arg-type]
 
@@ -422,7 +422,7 @@ def test_a_sweep_accepts_a_dataframe_of_points() -> None:
 
 
 def test_invalid_sweep_points_are_reported_together_before_simulating(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(experiment_module, "simulate", _no_simulation)
+    monkeypatch.setattr(experiment_module, "simulate_sharing", _no_simulation)
     with pytest.raises(orgsim.ValidationError) as info:
         orgsim.sweep(None, [orgsim.presets.siloed()], {"sales.reps": [10, -1], "sales.repz": [1]}, replications=1, seed=0)
     text = str(info.value)

@@ -83,3 +83,61 @@ def test_a_kept_warm_up_gives_the_same_bits_as_a_fresh_one() -> None:
     assert simulate_module._last_warm_up is not kept_before
     orgsim.simulate(scenario, orgsim.presets.siloed(), seed=8, horizon_days=60)  # another seed: a new one too
     assert simulate_module._last_warm_up[0][1] == 8
+
+
+def _same_run(a: orgsim.RunResult, b: orgsim.RunResult) -> None:
+    from pandas.testing import assert_frame_equal
+
+    assert a.totals.keys() == b.totals.keys()
+    np.testing.assert_array_equal(list(a.totals.values()), list(b.totals.values()))  # NaN equals NaN here
+    assert_frame_equal(a.series, b.series)
+
+
+def test_runs_sharing_a_candidate_tape_give_the_bits_of_plain_runs(monkeypatch: object) -> None:
+    """An experiment's runs replay the inbound candidates the previous run of the same scenario
+    and seed drew: every order of structures and horizons, a tape cut short by its day limit,
+    and another seed give the same bits as plain ``simulate``."""
+    simulate_module = importlib.import_module("orgsim.model.simulate")
+    monkeypatch.setattr(simulate_module, "TAPE_MAX_DAYS", 150)  # type: ignore[attr-defined]
+    scenario = orgsim.Scenario()
+    presets = orgsim.presets.all()
+    simulate_module._forget_tape()
+    plan = [  # (structure, seed, horizon): record 100 days, replay, extend to 140, past the limit, shorter, another seed, back
+        ("siloed", 3, 100.0),
+        ("shared_leader", 3, 100.0),
+        ("sales_under_marketing", 3, 140.0),
+        ("marketing_under_sales", 3, 200.0),
+        ("siloed", 3, 60.0),
+        ("shared_leader", 4, 90.0),
+        ("siloed", 3, 220.0),
+    ]
+    for name, seed, horizon in plan:
+        shared = simulate_module.simulate_sharing(scenario, presets[name], seed=seed, horizon_days=horizon)
+        _same_run(shared, orgsim.simulate(scenario, presets[name], seed=seed, horizon_days=horizon))
+    kept = simulate_module._last_tape
+    assert kept is not None and kept[0][1] == 3 and len(kept[1].days) == 150  # the last run's seed, cut at the limit
+
+
+def test_a_run_that_fails_part_way_drops_the_tape(monkeypatch: object) -> None:
+    simulate_module = importlib.import_module("orgsim.model.simulate")
+    scenario = orgsim.Scenario()
+    simulate_module._forget_tape()
+    simulate_module.simulate_sharing(scenario, orgsim.presets.siloed(), seed=5, horizon_days=30)
+    assert simulate_module._last_tape is not None
+    from orgsim.model import engine
+
+    real_day = engine.Model._day
+
+    def failing_day(self: engine.Model, day: int) -> None:
+        if day == 40:
+            raise RuntimeError("a fault in the middle of a run")
+        real_day(self, day)
+
+    monkeypatch.setattr(engine.Model, "_day", failing_day)  # type: ignore[attr-defined]
+    try:
+        simulate_module.simulate_sharing(scenario, orgsim.presets.siloed(), seed=5, horizon_days=60)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the fault did not reach the caller")
+    assert simulate_module._last_tape is None

@@ -81,7 +81,7 @@ def test_stored_results_are_bit_identical_to_a_run_without_a_store(tmp_path: Pat
 
 def test_running_the_same_call_again_skips_what_is_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run(tmp_path / "store")
-    monkeypatch.setattr(experiment_module, "simulate", _must_not_simulate)
+    monkeypatch.setattr(experiment_module, "simulate_sharing", _must_not_simulate)
     again = run(tmp_path / "store")
     assert again.store_report["reused"] == 6 and again.store_report["computed"] == 0
 
@@ -96,7 +96,7 @@ def test_more_replications_reuse_the_stored_ones_and_run_only_the_new_ones(tmp_p
 def test_a_sweep_resumes_from_its_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     grid = {"sales.reps": [8, 12]}
     first = orgsim.sweep(None, STRUCTURES, grid, replications=2, seed=1, horizon_days=HORIZON, executor="serial", store=tmp_path / "s")
-    monkeypatch.setattr(experiment_module, "simulate", _must_not_simulate)
+    monkeypatch.setattr(experiment_module, "simulate_sharing", _must_not_simulate)
     again = orgsim.sweep(None, STRUCTURES, grid, replications=2, seed=1, horizon_days=HORIZON, executor="serial", store=tmp_path / "s")
     assert_bit_identical(first, again)
     assert again.store_report["reused"] == 8
@@ -287,7 +287,7 @@ def test_a_store_whose_corrupt_manifest_was_moved_out_is_rebuilt_by_the_same_cal
     with pytest.raises(StorePathError, match=r"move manifest\.json out of the folder"):
         run(tmp_path / "store")
     (tmp_path / "store" / "manifest.json").rename(tmp_path / "manifest.json.bad")
-    monkeypatch.setattr(experiment_module, "simulate", _must_not_simulate)
+    monkeypatch.setattr(experiment_module, "simulate_sharing", _must_not_simulate)
     again = run(tmp_path / "store")
     assert again.store_report["reused"] == 6
     assert (tmp_path / "store" / "manifest.json").exists()
@@ -318,7 +318,7 @@ def test_a_read_only_store_loads_what_it_holds_and_refuses_new_work_before_runni
     store = tmp_path / "store"
     run(store)
     _read_only_lock_and_files(monkeypatch, store)
-    monkeypatch.setattr(experiment_module, "simulate", _must_not_simulate)
+    monkeypatch.setattr(experiment_module, "simulate_sharing", _must_not_simulate)
     again = run(store)
     assert again.store_report["reused"] == 6
     assert_bit_identical(reference, again)
@@ -412,7 +412,7 @@ def test_a_failed_replication_is_stored_with_its_traceback_and_retried_on_the_ne
 ) -> None:
     store = tmp_path / "store"
     with monkeypatch.context() as patch:
-        patch.setattr(experiment_module, "simulate", _fail_replication_1)
+        patch.setattr(experiment_module, "simulate_sharing", _fail_replication_1)
         with pytest.warns(RuntimeWarning, match="2 of 6 replications failed"):
             first = run(store)
     assert first.store_report["failed"] == 2 and first.summary("profit")["failed"].tolist() == [1, 1]

@@ -44,7 +44,7 @@ from orgsim.experiment.results import FAILURE_COLUMNS, METRIC_ALIASES, Crossover
 from orgsim.experiment.runner import TaskFailure, run_tasks
 from orgsim.experiment.store import Entry, ResultStore, RunRecord, StoreWarning
 from orgsim.experiment.store_manifest import scenario_sha256, structure_sha256, task_key
-from orgsim.model.simulate import package_versions, simulate
+from orgsim.model.simulate import package_versions, simulate_sharing
 
 AnyStructure = Structure | Reorganization
 StructuresArg = Sequence[AnyStructure] | Mapping[str, AnyStructure | None]
@@ -68,7 +68,7 @@ class _Task:
 def _run_task(task: _Task) -> RunRecord:
     """Simulate one replication and return it in compact form (top level: executors pickle it by name)."""
     seed = np.random.SeedSequence(task.entropy, spawn_key=task.spawn_key)
-    result = simulate(task.scenario, task.structure, seed=seed, horizon_days=task.horizon_days)
+    result = simulate_sharing(task.scenario, task.structure, seed=seed, horizon_days=task.horizon_days)
     totals = (tuple(result.totals), np.array([float(v) for v in result.totals.values()], dtype=np.float64))
     if not task.with_series:
         return RunRecord(columns=(), values=np.empty((0, 0)), total_names=totals[0], total_values=totals[1])

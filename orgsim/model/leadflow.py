@@ -67,6 +67,52 @@ if TYPE_CHECKING:
     from orgsim.model.streams import Streams
 
 
+#: A day's inbound candidates: their rows (``DayBatch.values``), their thinning uniforms times
+#: the bound, and the quality each would have as a channel lead.
+Candidates = tuple[np.ndarray, np.ndarray, np.ndarray]
+MISSING: Any = object()  # a day the tape does not hold
+
+
+class CandidateTape:
+    """The inbound candidates of one scenario and seed, day by day, as the first run drew them.
+
+    The candidates depend on the scenario and the seed only, never on the structure (common
+    random numbers), and they are a fifth of a run's cost. The structures of a study that share
+    a scenario and a seed run one after the other (:func:`orgsim.simulate` keeps one tape per
+    process), so the first run records its candidates and the next ones replay them: the same
+    arrays, so the same bits. A run that needs a day past the tape takes over the streams'
+    state where the recording stopped, draws on, and records. At most ``max_days`` days are
+    kept (about 7 kB a day at the default rates); then the streams' state is kept instead.
+    """
+
+    def __init__(self, max_days: int):
+        self.days: list[Candidates | None] = []
+        self.max_days = max_days
+        self._streams: tuple[np.random.Generator, ...] | None = None  # the recording run's, at the end of the tape
+        self._states: list[dict[str, Any]] | None = None  # their state at the end of a full tape
+
+    def replay(self, day: int, streams: tuple[np.random.Generator, ...]) -> Candidates | None:
+        """Day ``day``'s candidates from the tape, or ``MISSING`` (the caller then draws them,
+        from ``streams`` set to the state the tape ends in, if this run has replayed so far)."""
+        if day < len(self.days):
+            return self.days[day]
+        if day == len(self.days) and day > 0 and self._streams is not streams:  # this run replayed the tape: go on from its end
+            states = self._states if self._states is not None else [g.bit_generator.state for g in self._streams or ()]
+            for generator, state in zip(streams, states, strict=True):
+                generator.bit_generator.state = state
+        return MISSING
+
+    def record(self, day: int, candidates: Candidates | None, streams: tuple[np.random.Generator, ...]) -> None:
+        """Put a day drawn from ``streams`` on the tape (days come in order; none past ``max_days``)."""
+        if day != len(self.days) or self._states is not None:
+            return
+        self.days.append(candidates)
+        self._streams = streams
+        if len(self.days) == self.max_days:  # full: keep where the streams are, not the recording run's streams
+            self._states = [g.bit_generator.state for g in streams]
+            self._streams = None
+
+
 class LeadSource:
     """Draws each day's inbound and outbound leads from the named streams."""
 
@@ -95,6 +141,21 @@ class LeadSource:
         self.outbound_quality = streams["outbound_quality"]
         self.outbound_readiness = streams["outbound_readiness"]
         self.routing = streams["routing"]
+        #: Every stream only the inbound candidates draw from (a tape's replay hands their state on).
+        self._inbound_streams = (
+            self.arrivals,
+            self.quality,
+            self.channel_quality,
+            self.readiness,
+            self.scoring,
+            self.nurture,
+            self.follow_up,
+            self.follow_up_time,
+            self.contact,
+            self.deal,
+            self.routing,
+        )
+        self.tape: CandidateTape | None = None  # set by orgsim.simulate for the runs of a study
         self._code_arrays: dict[tuple[int, ...], np.ndarray] = {}
         self.funnel = (0, 0)  # the last outbound day's attempts and conversations
 
@@ -134,13 +195,37 @@ class LeadSource:
 
         ``rates`` are the day's ``(source code, rate per day)`` pairs, summing to at most
         ``rate_bound``, the upper bound used for thinning (constant over a run, so that the
-        candidates do not depend on the rates).
+        candidates do not depend on the rates). The candidates come from :attr:`tape` when it
+        holds the day (another run with the same scenario and seed drew them), else from the
+        streams (and go on the tape, if there is one).
         """
+        tape = self.tape
+        candidates = tape.replay(int(day), self._inbound_streams) if tape is not None else MISSING
+        if candidates is MISSING:
+            candidates = self._candidates(day, rate_bound)
+            if tape is not None:
+                tape.record(int(day), candidates, self._inbound_streams)
+        if candidates is None:
+            return EMPTY_BATCH
+        v, u_accept, channel_quality = candidates
+        # Thinning: which source's rate band each candidate's uniform falls in (none past the last).
+        cuts = np.array(list(accumulate(rate for _, rate in rates)))  # the same sums as np.cumsum
+        index = cuts.searchsorted(u_accept, side="right")
+        source = self._codes(tuple(code for code, _ in rates))[index]
+        keep = index < len(rates)
+        batch = DayBatch(source, v).select(keep)  # a copy: the candidates stay as drawn
+        if any(rate > 0 for code, rate in rates if code == CHANNEL):  # else no candidate is a channel lead
+            np.copyto(batch.values[QUALITY], channel_quality[keep], where=batch.source == CHANNEL)
+        return batch
+
+    def _candidates(self, day: float, rate_bound: float) -> Candidates | None:
+        """The day's inbound candidates, drawn: their rows, their thinning uniforms (times the
+        bound) and their quality were they channel leads; ``None`` for a day with none."""
         profile = self.profile
         mass = profile.mass(int(day)) if profile is not None else 1.0
         n = int(self.arrivals.poisson(rate_bound * mass)) if rate_bound > 0 else 0
         if n == 0:  # a draw of size 0 leaves its stream where it is: skip them all
-            return EMPTY_BATCH
+            return None
         v = np.empty((len(ROWS), n))
         times = v[TIME]
         self.arrivals.random(out=times)
@@ -156,14 +241,8 @@ class LeadSource:
         channel_quality = self.channel_quality.beta(ca, cb, n)
         ra, rb = self.readiness_beta
         v[READINESS] = self.readiness.beta(ra, rb, n)
-        # Thinning: which source's rate band each candidate's uniform falls in (none past the last).
-        cuts = np.array(list(accumulate(rate for _, rate in rates)))  # the same sums as np.cumsum
-        index = cuts.searchsorted(u_accept, side="right")
-        source = self._codes(tuple(code for code, _ in rates))[index]
-        if any(rate > 0 for code, rate in rates if code == CHANNEL):  # else no candidate is a channel lead
-            np.copyto(v[QUALITY], channel_quality, where=source == CHANNEL)
         self._attributes(v, None)
-        return DayBatch(source, v).select(index < len(rates))
+        return v, u_accept, channel_quality
 
     def outbound_day(self, day: float, start: float, end: float, prospecting_rep_hours: float, attempts_per_hour: float) -> DayBatch:
         """Outbound meetings held in the working window ``[start, end)`` of ``day``, booked in

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import platform
+import threading
 from importlib import metadata
 from typing import Any
 
@@ -14,6 +15,7 @@ from orgsim.config import Reorganization, Scenario, Structure
 from orgsim.config.checks import check_bool, check_horizon, raise_problems
 from orgsim.config.errors import Problem, ValidationError
 from orgsim.model.engine import Model
+from orgsim.model.leadflow import CandidateTape
 from orgsim.model.pipeline import OpenDeal
 from orgsim.model.results import RunResult
 from orgsim.model.streams import Seed, as_seed_sequence
@@ -37,8 +39,24 @@ def package_versions() -> dict[str, str]:
     return dict(_versions())
 
 
+RunKey = tuple[Scenario, int, tuple[int, ...], int]  # a scenario and a seed (entropy, spawn key, pool size)
+
 #: The last warm-up's key and open pipeline (see :func:`_warm_pipeline`): one entry per process.
-_last_warm_up: tuple[tuple[Scenario, int, tuple[int, ...], int], list[OpenDeal]] | None = None
+_last_warm_up: tuple[RunKey, list[OpenDeal]] | None = None
+#: The last candidate tape's key and tape (see :func:`simulate_sharing`), and the lock that lends
+#: it to one run at a time (another thread's run meanwhile draws its own candidates).
+_last_tape: tuple[RunKey, CandidateTape] | None = None
+_tape_lock = threading.Lock()
+#: The most days a tape keeps: about 7 kB a day at the default rates, 14 MB in all.
+TAPE_MAX_DAYS = 2048
+
+
+def _run_key(scenario: Scenario, seed: np.random.SeedSequence) -> RunKey:
+    return (scenario, int(seed.entropy), tuple(int(k) for k in seed.spawn_key), int(seed.pool_size))
+
+
+def _same(kept: RunKey, key: RunKey) -> bool:
+    return kept[1:] == key[1:] and kept[0] == key[0]  # the seed first: comparing scenarios costs more
 
 
 def _warm_pipeline(scenario: Scenario, seed: np.random.SeedSequence) -> list[OpenDeal]:
@@ -53,13 +71,26 @@ def _warm_pipeline(scenario: Scenario, seed: np.random.SeedSequence) -> list[Ope
     gives the same bits whether the warm-up was simulated for it or kept.
     """
     global _last_warm_up
-    key = (scenario, int(seed.entropy), tuple(int(k) for k in seed.spawn_key), int(seed.pool_size))
+    key = _run_key(scenario, seed)
     kept = _last_warm_up
-    if kept is None or kept[0][1:] != key[1:] or kept[0][0] != scenario:
+    if kept is None or not _same(kept[0], key):
         warm = Model(scenario, None, seed=seed, horizon_days=scenario.deals.warm_start_days, stream_prefix="warmup/")
         warm.advance()  # its results are not needed, only its open pipeline
         kept = _last_warm_up = (key, warm.open_pipeline())
     return [(copy.copy(lead), close, touched_at, opportunity_at) for lead, close, touched_at, opportunity_at in kept[1]]
+
+
+def _tape_for(key: RunKey) -> CandidateTape:
+    """The tape of ``key`` (the kept one, or a new one that replaces it). Call with the lock held."""
+    global _last_tape
+    if _last_tape is None or not _same(_last_tape[0], key):
+        _last_tape = (key, CandidateTape(TAPE_MAX_DAYS))
+    return _last_tape[1]
+
+
+def _forget_tape() -> None:
+    global _last_tape
+    _last_tape = None
 
 
 def seed_record(seed: Seed) -> dict[str, Any]:
@@ -91,6 +122,38 @@ def simulate(
     Raises:
         ValidationError: for any invalid input, before simulating.
     """
+    return _simulate(scenario, structure, seed=seed, horizon_days=horizon_days, record_leads=record_leads, share_candidates=False)
+
+
+def simulate_sharing(
+    scenario: Scenario | None = None,
+    structure: Structure | Reorganization | None = None,
+    *,
+    seed: Seed,
+    horizon_days: float | None = None,
+) -> RunResult:
+    """:func:`simulate`, sharing the inbound candidates with the previous run of the same
+    scenario and seed in this process (what an experiment's worker runs).
+
+    The inbound candidates depend on the scenario and the seed only, never on the structure,
+    and drawing them is about a fifth of a run. The first run of a scenario and seed records
+    them on a :class:`~orgsim.model.leadflow.CandidateTape` (at most ``TAPE_MAX_DAYS`` days),
+    the next ones replay it: the same arrays, so the same bits as :func:`simulate`. The tape
+    is kept for the next run (one per process, up to 14 MB), which is why plain
+    :func:`simulate` does not do this.
+    """
+    return _simulate(scenario, structure, seed=seed, horizon_days=horizon_days, record_leads=False, share_candidates=True)
+
+
+def _simulate(
+    scenario: Scenario | None,
+    structure: Structure | Reorganization | None,
+    *,
+    seed: Seed,
+    horizon_days: float | None,
+    record_leads: bool,
+    share_candidates: bool,
+) -> RunResult:
     if scenario is None:
         scenario = Scenario()
     if not isinstance(scenario, Scenario):
@@ -112,7 +175,17 @@ def simulate(
     warm_days = scenario.deals.warm_start_days
     if warm_days > 0:
         model.carry_in(_warm_pipeline(scenario, seed_ss), warm_days)
-    series, totals, leads, reps = model.run()
+    if share_candidates and _tape_lock.acquire(blocking=False):
+        try:
+            model.leadflow.source.tape = _tape_for(_run_key(scenario, seed_ss))
+            series, totals, leads, reps = model.run()
+        except BaseException:
+            _forget_tape()  # a run stopped part-way leaves a tape nobody can go on from
+            raise
+        finally:
+            _tape_lock.release()
+    else:
+        series, totals, leads, reps = model.run()
     meta = {
         "seed": seed_record(seed_ss),
         "scenario": scenario.to_dict(),
