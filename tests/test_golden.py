@@ -6,7 +6,8 @@ in a commit that says which behaviour changed and why; any other change must lea
 as it is.
 
 The set: each preset under two seeds for one year (with the lead log), the M/M/c verification
-scenario, each file in ``scenarios/``, one ``compare`` and one ``sweep``.
+scenario, each file in ``scenarios/``, three stress runs (many disputes, a pooled 24-hour shift
+from midnight, nurture returns on the same day), one ``compare`` and one ``sweep``.
 """
 
 from __future__ import annotations
@@ -81,6 +82,31 @@ def _cases() -> dict[str, Callable[[], str]]:
             cases[f"file/{path.name}"] = (
                 lambda sc=scenario: run_hash(orgsim.simulate(sc, orgsim.presets.shared_leader(), seed=5, horizon_days=365))
             )
+    # Runs that stress what the event-saving rewrites touched (disputes as callbacks, the shifts
+    # and the day step as callbacks, nurture returns decided at the day step): their hashes are
+    # the same as before those rewrites.
+    base = orgsim.Scenario()
+    stress = {
+        "stress/disputes": (
+            {"leadership.disputes_per_week": 12.0, "leadership.dispute_patience_days": 3.0, "leadership.dispute_rush_probability": 0.8},
+            "shared_leader",
+            300.0,
+        ),
+        "stress/midnight_pooled_shift": (
+            {"calendar.workday_start_hour": 0.0, "calendar.workday_end_hour": 24.0, "sales.routing": "pooled"},
+            "marketing_under_sales",
+            200.0,
+        ),
+        "stress/nurture_same_day": (
+            {"leads.nurture_min_days": 0.0, "leads.nurture_max_days": 2.0, "leads.nurture_recycle_share": 0.6},
+            "siloed",
+            200.37,
+        ),
+    }
+    for name, (changes, preset, days) in stress.items():
+        cases[name] = lambda c=changes, p=preset, d=days: run_hash(
+            orgsim.simulate(base.replace(**c), getattr(orgsim.presets, p)(), seed=6, horizon_days=d, record_leads=True)
+        )
     cases["compare"] = lambda: experiment_hash(
         orgsim.compare(orgsim.Scenario(), orgsim.presets.all(), replications=2, seed=7, horizon_days=180, executor="serial", progress=False)
     )
