@@ -2,8 +2,9 @@
 
 :func:`~orgsim.experiment.compare`, :func:`~orgsim.experiment.sweep` and the sensitivity
 studies take the same keyword arguments (``replications``, ``seed``, ``horizon_days``,
-``executor``, ``progress``, ``store``, ``leaders``, ``population``, ``keep_series``); inside the layer they travel together as one
-:class:`RunOptions` and are checked in one place, :meth:`RunOptions.problems`.
+``executor``, ``progress``, ``store``, ``leaders``, ``population``, ``keep_series``); inside
+the layer they travel together as one :class:`RunOptions` and are checked in one place,
+:meth:`RunOptions.problems`.
 """
 
 from __future__ import annotations
@@ -19,16 +20,6 @@ from orgsim.experiment.runner import check_executor, check_progress
 
 #: The most replications one study may ask for (per structure and point).
 MAX_REPLICATIONS = 1_000_000
-
-#: What ``keep_series=False`` does, for the studies' docstrings.
-KEEP_SERIES_DOC = (
-    "``True`` (the default) keeps every run's per-period series (``Experiment.frame('series')``, "
-    "``crossover``, ``to_xarray()``, values ``at_day``); ``False`` keeps the totals only: the workers "
-    "send back a few kB a run instead of about 150 kB for three years of weekly rows, and the "
-    "experiment's memory no longer grows with the horizon (what a study of tens of thousands of runs "
-    "needs). With a ``store`` the stored runs keep their series either way."
-)
-
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -48,7 +39,7 @@ class RunOptions:
             structures; see :mod:`orgsim.experiment.holders`) or ``"fixed"`` (the profiles as given).
         population: the :class:`~orgsim.LeaderPopulation` sampled holders come from (None: the default).
         keep_series: keep every run's per-period series (True), or its totals only (False: a
-            study's memory and transfers no longer grow with the horizon; see :data:`KEEP_SERIES_DOC`).
+            study's memory and transfers no longer grow with the horizon).
     """
 
     replications: Any
@@ -84,4 +75,4 @@ class RunOptions:
         return None if self.horizon_days is None else float(self.horizon_days)
 
 
-__all__ = ["KEEP_SERIES_DOC", "MAX_REPLICATIONS", "RunOptions"]
+__all__ = ["MAX_REPLICATIONS", "RunOptions"]

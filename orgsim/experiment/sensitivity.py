@@ -303,7 +303,7 @@ def morris(
         population: the :class:`~orgsim.LeaderPopulation` sampled holders come from (None: the default).
         keep_series: ``False`` keeps only every run's totals, not its per-period series (then
             ``at_day`` is not available): what a study of tens of thousands of runs wants, whose
-            series would otherwise fill the memory (about 150 kB a three-year run).
+            series would otherwise fill the memory (about 140 kB a three-year run).
 
     Returns:
         a :class:`Sensitivity`; call ``.indices(metric, output)`` for the indices.

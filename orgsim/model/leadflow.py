@@ -77,8 +77,8 @@ class CandidateTape:
     """The inbound candidates of one scenario and seed, day by day, as the first run drew them.
 
     The candidates depend on the scenario and the seed only, never on the structure (common
-    random numbers), and they are a fifth of a run's cost. The structures of a study that share
-    a scenario and a seed run one after the other (:func:`orgsim.simulate` keeps one tape per
+    random numbers). The structures of a study that share a scenario and a seed run one after
+    the other in a worker (:func:`orgsim.model.simulate.simulate_sharing` keeps one tape per
     process), so the first run records its candidates and the next ones replay them: the same
     arrays, so the same bits. A run that needs a day past the tape takes over the streams'
     state where the recording stopped, draws on, and records. At most ``max_days`` days are
@@ -155,7 +155,7 @@ class LeadSource:
             self.deal,
             self.routing,
         )
-        self.tape: CandidateTape | None = None  # set by orgsim.simulate for the runs of a study
+        self.tape: CandidateTape | None = None  # set by simulate_sharing for the runs of a study
         self._code_arrays: dict[tuple[int, ...], np.ndarray] = {}
         self.funnel = (0, 0)  # the last outbound day's attempts and conversations
 

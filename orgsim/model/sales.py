@@ -472,8 +472,12 @@ class SalesTeam:
         p = sales.qualify_intercept + sales.qualify_quality_weight * lead.quality + sales.qualify_readiness_weight * lead.readiness
         return 1.0 if p > 1.0 else p
 
-    def _qualify(self, lead: Lead, touched_at: float, contact_p: float, qualify_p: float, done_at: float) -> bool:
-        """Contact and qualification of a touched lead; a qualified lead opens an opportunity."""
+    def _qualify(
+        self, lead: Lead, touched_at: float, contact_p: float, qualify_p: float, done_at: float, *, outbound: bool = False
+    ) -> bool:
+        """Contact and qualification of a touched lead; a qualified lead opens an opportunity
+        (an ``outbound`` one, decided at the start of its day, goes to reps in turn and opens at
+        its meeting's time)."""
         c = self.counters
         contacted = lead.u_contact < contact_p
         qualified = contacted and lead.u_qualify < qualify_p
@@ -494,38 +498,20 @@ class SalesTeam:
         c.open_opportunities += 1
         if log is not None:
             log.opportunity_at[lead.row] = done_at
-        self.open_opportunity(lead, touched_at, done_at)
+        if outbound:
+            lead.owner = self.next_outbound_owner()
+            self.open_opportunity(lead, touched_at, done_at, now=touched_at)
+        else:
+            self.open_opportunity(lead, touched_at, done_at)
         return True
 
     def touch_outbound(self, leads: list[Lead]) -> None:
         """The day's outbound meetings (scored), held by the reps who booked them: no response
-        delay, so no decay. Counted and logged at the start of the day; each qualified lead then
-        opens its opportunity at its own meeting time, in arrival order."""
-        c, log = self.counters, self.log
+        delay, so no decay; each is touched at its meeting, in arrival order."""
         contact_p = self._contact_p
-        qualified_leads = []
         for lead in leads:
-            contacted = lead.u_contact < contact_p
-            qualified = contacted and lead.u_qualify < self._qualify_probability(lead)
-            if contacted:
-                c.contacted += 1
-            if qualified:
-                qualified_leads.append(lead)
-            if log is not None:
-                row = lead.row
-                log.first_touch_at[row], log.contacted[row], log.qualified[row] = lead.arrived_at, contacted, qualified
-                if qualified:
-                    log.opportunity_at[row] = lead.arrived_at
-                else:
-                    log.outcome[row] = LOST
-        n_qualified = len(qualified_leads)
-        c.disqualified += len(leads) - n_qualified
-        c.opportunities += n_qualified
-        c.open_opportunities += n_qualified
-        for lead in qualified_leads:
-            lead.owner = self.next_outbound_owner()
             t = lead.arrived_at
-            self.open_opportunity(lead, t, t, now=t)
+            self._qualify(lead, t, contact_p, self._qualify_probability(lead), t, outbound=True)
 
     # -- per-rep results -------------------------------------------------------------------
     def reps_frame(self) -> pd.DataFrame:
