@@ -350,6 +350,8 @@ def no_lead_day_ms(scenario: orgsim.Scenario, runs: int) -> dict[str, list[float
     quiet = scenario.replace(**NO_LEADS)
     days = 365.0 * NO_LEAD_YEARS
     out: dict[str, list[float]] = {name: [] for name in structures()}
+    # untimed: the first run with a structure imports scipy.signal (leadership's stock paths), ~1 s
+    orgsim.simulate(quiet, orgsim.presets.shared_leader(), seed=SEED, horizon_days=30.0)
     for k in range(runs):
         for name, structure in structures().items():
             seed = SEED + k

@@ -13,8 +13,8 @@ between day steps this is exact, whatever the steps, so a constant-hazard cohort
 ``t`` with probability ``exp(-h t)``. Surviving customers' ARR grows at
 ``expansion_per_year x D / D_ref`` a year; active customers refer leads at
 ``referrals_per_customer_per_year x D / D_ref`` a year each (:class:`ReferralLeads`). Revenue is
-recognised as ARR accrues, day by day. All of it is per-day numpy over the active customers in
-preallocated arrays that double when full: no SimPy event per customer.
+recognised as ARR accrues, day by day. A day's step costs the same whatever the number of
+customers, unless somebody churns (:class:`CustomerBase`); no SimPy event per customer.
 
 The installed base at time 0 (``customers.initial_base = "steady_state"``) is drawn from the
 company's past: the deals won over ``customers.base_years`` before time 0 (a Poisson process whose
@@ -25,6 +25,7 @@ the ARR its expansion gave it. The equations are in docs/model.md, section 7.25.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -64,6 +65,13 @@ _MIN_SIZE = 1e-300
 #: The smallest churn clock: a unit exponential is 0 with probability 2^-53, which would make a
 #: customer with no hazard churn at once (0 >= 0).
 _MIN_CLOCK = np.finfo(float).tiny
+#: The integral of the expansion rate past which it is folded into the base ARR (exp(50) ~ 5e21,
+#: far from overflow; at 10% a year it takes five centuries).
+_REBASE_R = 50.0
+#: Churned rows are compacted away once they are more than ``_MIN_COMPACT`` and than
+#: ``_COMPACT_SHARE`` of the rows in use (so compaction's O(rows) work is amortised over churns).
+_MIN_COMPACT = 64
+_COMPACT_SHARE = 0.5
 
 
 class InstalledBase:
@@ -118,20 +126,42 @@ def installed_base(
     return InstalledBase(-ages[kept], arr, hazard[kept], clocks[kept], cum[kept], np.full(len(arr), per_row))
 
 
+def _thresholds(g: float, left: np.ndarray, hazard: np.ndarray) -> np.ndarray:
+    """``g + left / hazard`` (the integral of the delight factor at which each row churns), inf where the hazard is 0."""
+    out = np.full(len(hazard), math.inf)
+    with np.errstate(over="ignore"):
+        np.divide(left, hazard, out=out, where=hazard > 0.0)
+    out += g
+    return out
+
+
 class CustomerBase:
-    """The active customers: their ARR, churn clocks and cumulative hazards in preallocated
-    columns (rows ``[:n]``, compacted when customers churn, so a day's work is a few numpy
-    operations on slices), delight, and the counters ``customers``, ``arr_usd``, ``delight``
-    (levels) and ``new_customers``, ``churned_customers``, ``revenue_usd``, ``expansion_usd``,
-    ``churned_arr_usd`` (flows).
+    """The active customers: their ARR and churn thresholds in preallocated columns, delight,
+    and the counters ``customers``, ``arr_usd``, ``delight`` (levels) and ``new_customers``,
+    ``churned_customers``, ``revenue_usd``, ``expansion_usd``, ``churned_arr_usd`` (flows).
+
+    Between day steps every customer's hazard is its own constant ``h_i`` times the same delight
+    factor ``f``, and every ARR grows at the same rate ``r``. So the base keeps two running
+    integrals, ``G`` of the delight factor and ``R`` of the expansion rate, and per customer a
+    churn threshold on ``G`` (``G`` at the start of its exposure plus its clock left over
+    ``h_i``) and its ARR over ``exp(R)``. A customer churns when ``G`` reaches its threshold, the
+    instant its cumulative hazard reaches its clock, and its ARR is ``base_arr_i exp(R)``. The
+    thresholds wait in a heap, so a day costs a few float operations on sums, and each churn a
+    heap pop and a look-up, however many the customers (docs/model.md, 7.25).
+
+    Rows ``[:n]`` are in use, in the order customers were won (``ids`` ascending); a churned
+    row is emptied (``count`` 0) and the columns are compacted once half the rows are empty.
+    :meth:`active_ids` lists the active customers.
 
     :meth:`on_win` adds a customer (the pipeline's win hook); :meth:`catch_up` brings churn,
     expansion and revenue up to now (each day step and before each snapshot); :meth:`start_day`
     updates delight and the day's referral rate; :meth:`retention` gives NRR and GRR over the
     run's last year. ``churn_rng`` draws each new customer's clock (stream ``customers``)."""
 
-    #: Float columns; ``ids`` (ascending: rows are appended in id order and compaction keeps the order) is the other.
-    _COLUMNS = ("won_at", "arr", "hazard", "clock", "cum", "count")
+    #: Float columns; ``ids`` is the other. A row won since the last step (``[settled:n]``)
+    #: holds its ARR at the win in ``base_arr`` and its clock in ``threshold`` until the step
+    #: that reaches its win settles it.
+    _COLUMNS = ("won_at", "base_arr", "hazard", "threshold", "count")
     _DTYPES: tuple[tuple[str, type], ...] = (*((name, np.float64) for name in _COLUMNS), ("ids", np.int64))
 
     def __init__(
@@ -163,18 +193,14 @@ class CustomerBase:
         self.referrals: ReferralLeads | None = None
         self.t = 0.0  # churn, expansion and revenue are accounted up to here
         self.n = self.capacity = self._next_id = 0
-        # The sums of ``count[:n]`` and ``arr[:n]`` as last computed (None: the columns changed
-        # since). Summing the same array again gives the same bits, so a sum is only recomputed
-        # after a win, a churn or expansion; most days no customer is won or lost.
-        self._count_sum: float | None = None
-        self._arr_sum: float | None = None
-        # Rows ``[:_settled]`` were won by ``self.t`` (each customer's exposure over the next
-        # step is the whole step); ``_won_max`` bounds every row's ``won_at`` from above. Rows
-        # are appended in the order they are won, so after a step to ``t`` every row is settled
-        # unless a row was won after ``t`` (only at the retention mark).
-        self._settled = 0
-        self._won_max = -math.inf
-        self._filled_array = np.empty(0)  # see _filled
+        self._settled = 0  # rows [:_settled] were won by self.t; the rest since (see _COLUMNS)
+        self._empty = 0  # churned rows not yet compacted away
+        self._g = 0.0  # the integral of the delight factor up to self.t
+        self._r = 0.0  # the integral of the expansion rate up to self.t (rebased, see _rebase)
+        self._grow = 1.0  # exp(self._r)
+        self._base_sum = 0.0  # base_arr[:_settled].sum()
+        self._count_sum = 0.0  # count[:n].sum(): the active customers
+        self._heap: list[tuple[float, int]] = []  # (threshold, id) of every settled customer who can churn
         self._allocate(max(1024, 2 * (len(base) if base is not None else 0)))
         self.mark_at = horizon_days - YEAR_DAYS  # the start of the retention year (NaN retention if < 0)
         self._mark: tuple[np.ndarray, np.ndarray] | None = None  # the retention cohort's ids and ARR then
@@ -183,7 +209,7 @@ class CustomerBase:
 
     # -- columns ---------------------------------------------------------------------------
     def _allocate(self, capacity: int) -> None:
-        """The columns with room for ``capacity`` customers (the active rows copied over)."""
+        """The columns with room for ``capacity`` rows (the rows in use copied over)."""
         n = self.n
         for name, dtype in self._DTYPES:
             column = np.empty(capacity, dtype=dtype)
@@ -193,27 +219,50 @@ class CustomerBase:
         self.capacity = capacity
 
     def _load(self, base: InstalledBase) -> None:
+        """The installed base at time 0: every row settled, its threshold its clock left over its hazard."""
         n = len(base)
-        for name in self._COLUMNS:
-            getattr(self, name)[:n] = getattr(base, name)
+        self.won_at[:n] = base.won_at
+        self.base_arr[:n] = base.arr
+        self.hazard[:n] = base.hazard
+        self.count[:n] = base.count
+        thresholds = _thresholds(0.0, base.clock - base.cum, base.hazard)
+        self.threshold[:n] = thresholds
         self.ids[:n] = np.arange(n)
-        self.n = self._next_id = n
-        self._count_sum = self._arr_sum = None
-        self._won_max = max(self._won_max, float(base.won_at.max()))
-        self.counters.customers = self._customers()
-        self.counters.arr_usd = self._arr()
+        self.n = self._next_id = self._settled = n
+        can_churn = np.isfinite(thresholds)
+        self._heap = list(zip(thresholds[can_churn].tolist(), np.flatnonzero(can_churn).tolist(), strict=True))
+        heapq.heapify(self._heap)
+        self._sums()
+        self.counters.customers = self._count_sum
+        self.counters.arr_usd = self._base_sum
 
-    def _customers(self) -> float:
-        """``count[:n].sum()``, from the cache while the columns are unchanged."""
-        if self._count_sum is None:
-            self._count_sum = float(self.count[: self.n].sum())
-        return self._count_sum
+    def _sums(self) -> None:
+        """The cached sums, from the columns (at the installed base and after a compaction)."""
+        self._base_sum = float(self.base_arr[: self._settled].sum())
+        self._count_sum = float(self.count[: self.n].sum())
 
-    def _arr(self) -> float:
-        """``arr[:n].sum()``, from the cache while the columns are unchanged."""
-        if self._arr_sum is None:
-            self._arr_sum = float(self.arr[: self.n].sum())
-        return self._arr_sum
+    def _compact(self) -> None:
+        """Drop the churned rows (the order, so the ids' order, is kept)."""
+        n, s = self.n, self._settled
+        keep = self.count[:n] > 0.0
+        k = int(np.count_nonzero(keep))
+        for name, _ in self._DTYPES:
+            column = getattr(self, name)
+            column[:k] = column[:n][keep]
+        self._settled = s - int(np.count_nonzero(~keep[:s]))
+        self.n, self._empty = k, 0
+        self._sums()
+
+    def active_ids(self) -> np.ndarray:
+        """The active customers' ids, in the order they were won."""
+        n = self.n
+        return self.ids[:n][self.count[:n] > 0.0]
+
+    def arr(self) -> np.ndarray:
+        """ARR of each row in use as of the last step (a new array; a row won since at its win, a churned one 0)."""
+        out = self.base_arr[: self.n].copy()
+        out[: self._settled] *= self._grow
+        return out
 
     # -- a new customer --------------------------------------------------------------------
     def on_win(self, lead: Lead, value: float, discount: float) -> None:
@@ -230,19 +279,15 @@ class CustomerBase:
         if self.n == self.capacity:
             self._allocate(2 * self.capacity)
         row = self.n
-        now = self.env.now
-        self.won_at[row] = now
-        if now > self._won_max:
-            self._won_max = now
-        self.arr[row] = value - one_off
+        self.won_at[row] = self.env.now
+        self.base_arr[row] = value - one_off  # its ARR at the win until settled
         self.hazard[row] = self._h0 * math.exp(min(log_rel, _MAX_LOG_REL))
-        self.clock[row] = max(float(self._rng.standard_exponential()), _MIN_CLOCK)
-        self.cum[row] = 0.0
+        self.threshold[row] = max(float(self._rng.standard_exponential()), _MIN_CLOCK)  # its clock until settled
         self.count[row] = 1.0
         self.ids[row] = self._next_id
         self._next_id += 1
         self.n = row + 1
-        self._count_sum = self._arr_sum = None
+        self._count_sum += 1.0
         c.new_customers += 1
         c.revenue_usd += one_off
 
@@ -256,65 +301,85 @@ class CustomerBase:
         self._advance(now)
 
     def _advance(self, t: float) -> None:
-        """Account ``[self.t, t]`` for the active customers at today's delight."""
-        start, n, c = self.t, self.n, self.counters
-        if t > start and n:
-            # each row's exposure is t - max(won_at, start), at least 0 (a row won after t, only at
-            # the retention mark, waits): the whole step for the settled rows, computed for the rest
-            settled = self._settled
+        """Account ``[self.t, t]`` at today's delight: settle the rows won in it, then revenue and
+        expansion from sums (each customer from the later of the step's start and its win), then
+        the churned customers, each from its heap entry: its revenue and expansion stop at its
+        churn instant."""
+        start, c = self.t, self.counters
+        if t > start:
             step = t - start
-            arr, cum, clock = self.arr[:n], self.cum[:n], self.clock[:n]  # views: written in place
-            hazard = self.hazard[:n] * self._hazard_factor()
-            exposure: np.ndarray | float
-            if settled == n:  # every row is exposed the whole step (most days: nobody won since)
-                exposure = step  # a scalar: the same products, sums and exponentials as a filled array
-                cum_after = cum + (hazard if step == 1.0 else hazard * step)  # x * 1.0 == x
-            else:
-                exposure = np.empty(n)
-                exposure[:settled] = step
-                np.maximum(t - np.maximum(self.won_at[settled:n], start), 0.0, out=exposure[settled:])
-                cum_after = cum + hazard * exposure
-            churned = cum_after >= clock
-            any_churn = bool(churned.any())
-            if any_churn:  # the churn instant: where the cumulative hazard reaches the clock
-                if not isinstance(exposure, np.ndarray):
-                    exposure = np.full(n, step, dtype=np.float64)  # step may be an int (times are ints at first)
-                exposure[churned] = (clock[churned] - cum[churned]) / hazard[churned]
-            # np.dot: the same BLAS ddot as @, with less overhead (over an array of the exposures)
-            c.revenue_usd += float(np.dot(arr, exposure if isinstance(exposure, np.ndarray) else self._filled(n, step))) / YEAR_DAYS
-            rate = self._expansion_rate()
+            factor, rate = self._hazard_factor(), self._expansion_rate()
+            g0, r0 = self._g, self._r
+            g1 = g0 + factor * step
+            r1 = r0 + rate * step
+            arr_start = self._base_sum * self._grow  # the rows settled before the step, at its start
+            revenue, arr_begin = arr_start * step, arr_start
+            for into, at_win in self._settle(start, t, factor, rate):  # the rows won in the step, from their win
+                revenue += at_win * (step - into)
+                arr_begin += at_win
+            heap = self._heap
+            churned_arr = 0.0
+            if factor > 0.0 and heap and heap[0][0] <= g1:
+                ids = self.ids[: self.n]
+                count, base_arr, won_at = self.count, self.base_arr, self.won_at
+                while heap and heap[0][0] <= g1:
+                    threshold, customer = heapq.heappop(heap)
+                    row = int(ids.searchsorted(customer))
+                    into = max(float(won_at[row]) - start, 0.0)
+                    base = float(base_arr[row])
+                    at_entry = base * math.exp(r0 + rate * into)
+                    exposure = min(max((threshold - g0) / factor - into, 0.0), step - into)
+                    revenue -= at_entry * (step - into - exposure)  # the sums counted the whole step
+                    at_churn = at_entry * math.exp(rate * exposure)
+                    churned_arr += at_churn
+                    c.churned_customers += float(count[row])
+                    self._count_sum -= float(count[row])
+                    self._base_sum -= base
+                    count[row] = base_arr[row] = 0.0
+                    self._empty += 1
+                c.churned_arr_usd += churned_arr
+            c.revenue_usd += revenue / YEAR_DAYS
             if rate > 0.0:
-                before = self._arr()  # arr.sum(): arr is the view arr[:n]
-                arr *= np.exp(rate * exposure)
-                self._arr_sum = after = float(arr.sum())
-                c.expansion_usd += after - before
-            cum[:] = cum_after
-            if any_churn:
-                self._churn(churned)
-        self.t = max(start, t)
-        self._settled = self.n if self._won_max <= self.t else 0
-        c.customers = self._customers()
-        c.arr_usd = self._arr()
+                c.expansion_usd += self._base_sum * math.exp(r1) + churned_arr - arr_begin
+            self._g, self._r, self.t = g1, r1, t
+            self._grow = math.exp(r1)
+            if r1 > _REBASE_R:
+                self._rebase()
+            if self._empty > _MIN_COMPACT and self._empty > _COMPACT_SHARE * self.n:
+                self._compact()
+        c.customers = self._count_sum
+        c.arr_usd = self._base_sum * self._grow
+        if self._settled < self.n:  # rows won after t (at the retention mark): at their win
+            c.arr_usd += float(self.base_arr[self._settled : self.n].sum())
 
-    def _filled(self, n: int, value: float) -> np.ndarray:
-        """``np.full(n, value)``, kept while ``value`` is the same (a whole day's step, most days)."""
-        filled = self._filled_array
-        if len(filled) < n or filled[0] != value:
-            filled = self._filled_array = np.full(max(n, 2 * len(filled)), value, dtype=np.float64)
-        return filled[:n]
+    def _settle(self, start: float, t: float, factor: float, rate: float) -> list[tuple[float, float]]:
+        """Rows won in ``(start, t]``: their thresholds (into the heap) and base ARR in the
+        integrals' terms (rows won after ``t``, only at the retention mark, wait). Returns each
+        one's time into the step at its win and its ARR then."""
+        row, n, won_at = self._settled, self.n, self.won_at
+        settled: list[tuple[float, float]] = []
+        while row < n and won_at[row] <= t:
+            into = max(float(won_at[row]) - start, 0.0)
+            h, clock, at_win = float(self.hazard[row]), float(self.threshold[row]), float(self.base_arr[row])
+            if h > 0.0:
+                threshold = self._g + factor * into + clock / h
+                heapq.heappush(self._heap, (threshold, int(self.ids[row])))
+            else:
+                threshold = math.inf
+            self.threshold[row] = threshold
+            base = at_win / math.exp(self._r + rate * into)
+            self.base_arr[row] = base
+            self._base_sum += base
+            settled.append((into, at_win))
+            row += 1
+        self._settled = row
+        return settled
 
-    def _churn(self, churned: np.ndarray) -> None:
-        """Count the churned rows out and compact the columns (the order, so the ids' order, is kept)."""
-        n, c = self.n, self.counters
-        c.churned_customers += float(self.count[:n][churned].sum())
-        c.churned_arr_usd += float(self.arr[:n][churned].sum())
-        keep = ~churned
-        k = int(np.count_nonzero(keep))
-        for name, _ in self._DTYPES:
-            column = getattr(self, name)
-            column[:k] = column[:n][keep]
-        self.n = k
-        self._count_sum = self._arr_sum = None
+    def _rebase(self) -> None:
+        """Fold ``exp(R)`` into the settled rows' base ARR (R = 0 again), long before it could overflow."""
+        self.base_arr[: self._settled] *= self._grow
+        self._r, self._grow = 0.0, 1.0
+        self._sums()
 
     def _hazard_factor(self) -> float:
         """Delight's multiplier of every hazard (1 at the reference, or with ``delight_effect`` off)."""
@@ -348,8 +413,8 @@ class CustomerBase:
     def _take_mark(self) -> None:
         """The retention cohort: the customers active at the start of the run's last year, and their ARR then."""
         n = self.n
-        cohort = self.won_at[:n] <= self.mark_at
-        self._mark = (self.ids[:n][cohort], self.arr[:n][cohort])
+        cohort = (self.won_at[:n] <= self.mark_at) & (self.count[:n] > 0.0)
+        self._mark = (self.ids[:n][cohort], self.arr()[cohort])
 
     def retention(self) -> dict[str, float]:
         """Net and gross revenue retention over the run's last 365 days (call at the end).
@@ -367,8 +432,8 @@ class CustomerBase:
         n = self.n
         ids = self.ids[:n]
         where = np.minimum(np.searchsorted(ids, cohort), max(n - 1, 0))
-        alive = (ids[where] == cohort) if n else np.zeros(len(cohort), dtype=bool)
-        now = np.where(alive, self.arr[where] if n else 0.0, 0.0)
+        alive = ((ids[where] == cohort) & (self.count[where] > 0.0)) if n else np.zeros(len(cohort), dtype=bool)
+        now = np.where(alive, self.arr()[where] if n else 0.0, 0.0)
         return {
             "net_revenue_retention": float(now.sum()) / total,
             "gross_revenue_retention": float(np.minimum(now, then).sum()) / total,
