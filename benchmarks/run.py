@@ -556,9 +556,8 @@ def main() -> None:
     note(
         "A 10k-lead run (about 280 days) is mostly the model's transient: market stocks and the pipeline settle over the first "
         "year or two. Over longer runs the installed base keeps growing (about 1,000 customers after 3 years, 3,400 after 38 "
-        "with no structure), and the customer base's daily churn, expansion and revenue step is O(customers) numpy work, so a "
-        "run of 1M leads (about 77 years) costs more per lead than one of 100k (8 years): a growing state, not a transient, "
-        "and nothing kept per lead (see memory)."
+        "with no structure), but the customer base's day step does not grow with it (two running integrals and a heap of "
+        "churn thresholds: a churn costs a heap pop), and nothing is kept per lead (see memory)."
     )
     note()
     DATA["scaling_us_per_lead"] = scale
