@@ -141,3 +141,30 @@ def test_a_run_that_fails_part_way_drops_the_tape(monkeypatch: object) -> None:
     else:
         raise AssertionError("the fault did not reach the caller")
     assert simulate_module._last_tape is None
+
+
+def test_a_few_arrivals_are_placed_with_the_bits_of_the_numpy_path(monkeypatch) -> None:
+    """ArrivalProfile.place turns a few uniforms (a day's referrals) into times in Python floats:
+    the same bits as its numpy expressions, including uniforms at and next to the profile's
+    breakpoints and next to 1."""
+    from orgsim.model import arrivals
+    from orgsim.model.calendar import WorkCalendar
+
+    calendar = WorkCalendar(orgsim.Scenario().calendar)
+    profile = arrivals.ArrivalProfile(calendar, 0.7)
+    day = next(d for d in range(7) if calendar.is_workday(d))
+    total = profile.workday_mass
+    before = profile.outside * profile.start / total
+    within = before + profile.inside * (profile.end - profile.start) / total
+    edges = [0.0, before, within, np.nextafter(before, 0), np.nextafter(within, 0), np.nextafter(1.0, 0)]
+    rng = np.random.default_rng(5)
+    batches = [np.sort(rng.random(k)) for k in range(1, arrivals._FEW + 1) for _ in range(200)] + [np.sort(np.array(edges))]
+    assert not profile.even and all(len(u) <= arrivals._FEW for u in batches)
+    few = [u.copy() for u in batches]
+    for u in few:
+        profile.place(day, u)
+    monkeypatch.setattr(arrivals, "_FEW", 0)  # every batch through numpy
+    for u, placed in zip(batches, few, strict=True):
+        profile.place(day, u)
+        assert u.tobytes() == placed.tobytes()
+        assert np.all(np.diff(placed) >= 0) and placed[-1] < 1.0
