@@ -37,6 +37,9 @@ class ArrivalProfile:
             self.outside = (1.0 - working_hours_share) / (1.0 - week_share)
         self.workday_mass = self.inside * window + self.outside * (1.0 - window)
         self.even = self.inside == self.outside
+        total = self.workday_mass
+        self._before = self.outside * self.start / total  # the CDF of a workday at the window's start
+        self._within = self._before + self.inside * window / total  # at its end
 
     def mass(self, day: int) -> float:
         """The day's arrivals relative to an even spread (1 on average over a week)."""
@@ -51,10 +54,8 @@ class ArrivalProfile:
         operations as the numpy expressions, so the same bits, without a dozen numpy calls."""
         if self.even or not self.calendar.is_workday(day):
             return
-        start, end = self.start, self.end
-        total = self.workday_mass
-        before = self.outside * start / total  # CDF at the window's start
-        within = before + self.inside * (end - start) / total  # CDF at its end
+        start, end, total = self.start, self.end, self.workday_mass
+        before, within = self._before, self._within
         if len(u) <= _FEW:
             inside, outside = self.inside, self.outside
             times = []

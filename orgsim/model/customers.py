@@ -126,12 +126,11 @@ def installed_base(
     return InstalledBase(-ages[kept], arr, hazard[kept], clocks[kept], cum[kept], np.full(len(arr), per_row))
 
 
-def _thresholds(g: float, left: np.ndarray, hazard: np.ndarray) -> np.ndarray:
-    """``g + left / hazard`` (the integral of the delight factor at which each row churns), inf where the hazard is 0."""
+def _thresholds(left: np.ndarray, hazard: np.ndarray) -> np.ndarray:
+    """``left / hazard`` (the integral of the delight factor from time 0 at which each row churns), inf where the hazard is 0."""
     out = np.full(len(hazard), math.inf)
     with np.errstate(over="ignore"):
         np.divide(left, hazard, out=out, where=hazard > 0.0)
-    out += g
     return out
 
 
@@ -225,7 +224,7 @@ class CustomerBase:
         self.base_arr[:n] = base.arr
         self.hazard[:n] = base.hazard
         self.count[:n] = base.count
-        thresholds = _thresholds(0.0, base.clock - base.cum, base.hazard)
+        thresholds = _thresholds(base.clock - base.cum, base.hazard)
         self.threshold[:n] = thresholds
         self.ids[:n] = np.arange(n)
         self.n = self._next_id = self._settled = n
@@ -339,10 +338,10 @@ class CustomerBase:
                     self._empty += 1
                 c.churned_arr_usd += churned_arr
             c.revenue_usd += revenue / YEAR_DAYS
+            grow = math.exp(r1)
             if rate > 0.0:
-                c.expansion_usd += self._base_sum * math.exp(r1) + churned_arr - arr_begin
-            self._g, self._r, self.t = g1, r1, t
-            self._grow = math.exp(r1)
+                c.expansion_usd += self._base_sum * grow + churned_arr - arr_begin
+            self._g, self._r, self._grow, self.t = g1, r1, grow, t
             if r1 > _REBASE_R:
                 self._rebase()
             if self._empty > _MIN_COMPACT and self._empty > _COMPACT_SHARE * self.n:
