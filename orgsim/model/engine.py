@@ -9,7 +9,7 @@ component per mechanism, each from its own section of the scenario, wired by cal
 ``recorder`` (3.13).
 
 The processes are the recorder, the planning cycle, the quarters and the marketers' projects.
-Everything else is one ``Timeout`` with a plain-call callback per step: the day step
+Everything else is one ``Call`` (a ``Timeout`` with its callback, orgsim.model.call) per step: the day step
 (:meth:`Model._day`), the desk's shift starts and ends, each dispute's arrival, travel and
 handling, each MQL's arrival at the follow-up queue, each follow-up, each opportunity's close
 and each recycled nurture lead's return. A lead that starts none of these (most leads) costs
@@ -23,10 +23,10 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
-from simpy.events import Timeout
 
 from orgsim.config import Reorganization, Scenario, Structure
 from orgsim.model.calendar import WorkCalendar
+from orgsim.model.call import Call
 from orgsim.model.pipeline import OpenDeal
 from orgsim.model.positions import positions
 from orgsim.model.recorder import Counters, LeadLog
@@ -39,7 +39,7 @@ def at_start(env: simpy.Environment, start: Callable[[], None]) -> None:
     """Call ``start()`` when the run starts, where a process started now would take its first
     step: at time 0 with SimPy's ``URGENT`` priority, after the processes and calls already
     started this way (the day step and the shifts are plain callbacks, not processes, so
-    that each step costs one ``Timeout`` and no generator; they start in the order they had
+    that each step costs one ``Call`` and no generator; they start in the order they had
     as processes, so the events of an instant keep their order)."""
     event = simpy.Event(env)
     event._ok, event._value = True, None  # triggered, as simpy's Initialize is
@@ -107,7 +107,7 @@ class Model(Wiring):
         self.leadflow.arrive(day)
         following = day + 1
         if following < self._n_days:
-            Timeout(self.env, following - self.env.now, value=following).callbacks.append(self._next_day)
+            Call(self.env, following - self.env.now, self._next_day, following)
 
     def _next_day(self, event: simpy.Event) -> None:
         self._day(event.value)

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
 
 from orgsim.config import Leader, Leadership, ProjectKind, Scenario
 from orgsim.config.checks import MAX_HORIZON_DAYS
 from orgsim.model.budget import term_cost_per_person_day
+from orgsim.model.call import Call
 from orgsim.model.market import hill
 from orgsim.model.marketing import PlanningContext, fixed_shares
 
@@ -348,7 +348,7 @@ class Escalation:
     probability ``(1 - bias) / 2``, and a dispute won by sales may pull a marketer onto a rush
     campaign.
 
-    The queue is plain callbacks on ``Timeout`` events: an arrival, a dispute's arrival at the
+    The queue is plain callbacks on ``Call`` events: an arrival, a dispute's arrival at the
     integrator after its travel, the end of its handling, and (only for a dispute that has to
     wait) its patience running out. It behaves as a SimPy ``Resource`` of capacity one with
     ``request | patience`` (as it was written first) at a fraction of the events; every
@@ -396,7 +396,7 @@ class Escalation:
     def _next_arrival(self) -> None:
         rate = self.params.disputes_per_week / 7.0
         gap, u_side, u_rush = self.rng.exponential(1.0 / rate), self.rng.random(), self.rng.random()
-        Timeout(self.env, gap, value=(float(u_side), float(u_rush))).callbacks.append(self._arrive)
+        Call(self.env, gap, self._arrive, (float(u_side), float(u_rush)))
 
     def _arrive(self, event: simpy.Event) -> None:
         if self.env.now >= self.horizon:
@@ -409,7 +409,7 @@ class Escalation:
         dispute = _Dispute(self.env.now, u_side, u_rush)
         self._next_arrival()
         if self.travel_days > 0:  # up the reporting lines to the integrator
-            Timeout(self.env, self.travel_days, value=dispute).callbacks.append(self._reach)
+            Call(self.env, self.travel_days, self._reach, dispute)
         else:
             self._join(dispute)
 
@@ -422,7 +422,7 @@ class Escalation:
             self._take_up(dispute)
             return
         self.queue.append(dispute)
-        Timeout(self.env, self.params.dispute_patience_days, value=dispute).callbacks.append(self._give_up)
+        Call(self.env, self.params.dispute_patience_days, self._give_up, dispute)
 
     def _stop_waiting(self, dispute: _Dispute) -> None:
         c = self.counters
@@ -437,7 +437,7 @@ class Escalation:
         self._stop_waiting(dispute)
         dispute.taken = True
         self.busy = True
-        Timeout(self.env, self.handling_days, value=dispute).callbacks.append(self._resolve)
+        Call(self.env, self.handling_days, self._resolve, dispute)
 
     def _give_up(self, event: simpy.Event) -> None:
         """Patience ran out before the integrator took the dispute up: dropped, the status quo stands."""

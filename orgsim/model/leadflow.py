@@ -28,7 +28,6 @@ from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from simpy.events import Timeout
 
 from orgsim.config import Scenario
 from orgsim.model.arrivals import ArrivalProfile
@@ -56,6 +55,7 @@ from orgsim.model.batch import (
     Lead,
     beta_params,
 )
+from orgsim.model.call import Call
 from orgsim.model.outcomes import CAMPAIGN, CHANNEL, INBOUND, OUTBOUND, SOURCE_FLOWS
 from orgsim.model.recorder import NURTURE, OPEN, UNFOLLOWED
 
@@ -464,7 +464,7 @@ class LeadFlow:
                 if returns_at < horizon:
                     returning.setdefault(int(returns_at), []).append((returns_at, lead))
             else:  # an MQL: joins the follow-up queue at its arrival
-                Timeout(env, lead.arrived_at - now, value=lead).callbacks.append(on_arrival)
+                Call(env, lead.arrived_at - now, on_arrival, lead)
 
     def _outbound_arrivals(self, b: DayBatch, rows: np.ndarray | None) -> None:
         """The day's rep-sourced leads: scored, then touched at once by the rep who found them.
@@ -555,7 +555,7 @@ class LeadFlow:
             else:
                 c.mqls += 1
                 c.queued += 1
-                Timeout(env, returns_at - now, value=lead).callbacks.append(on_hand_off)
+                Call(env, returns_at - now, on_hand_off, lead)
 
     def _queue_returned(self, event: simpy.Event) -> None:
         """A recycled lead handed off to sales joins the follow-up queue at its return."""

@@ -1,6 +1,6 @@
 """Opportunities (MODEL.md 3.6): a qualified lead's sales cycle, its close, and the warm start.
 
-An open opportunity is one ``Timeout`` to its close, whose plain-call callback decides the
+An open opportunity is one ``Call`` (orgsim.model.call) to its close, whose plain-call callback decides the
 deal: the win probability is a logistic function of the lead's quality, rep effectiveness,
 brand and enablement, and the discount; the deal's value is list price x account size x
 (1 - discount). The cycle is lognormal, gamma or Weibull (``deals.cycle_family``) with median
@@ -21,8 +21,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from simpy.events import Timeout
-
+from orgsim.model.call import Call
 from orgsim.model.outcomes import CHANNEL
 from orgsim.model.recorder import LOST, WON
 
@@ -219,10 +218,9 @@ class Pipeline:
             lead.deal_demand = 0.0
         if now is None:
             now = self.env.now
-            event = Timeout(self.env, delay, value=lead)
-        else:  # the instant a Timeout made at ``now`` would fire
-            event = Timeout(self.env, (now + delay) - self.env.now, value=lead)
-        event.callbacks.append(self._close)
+            Call(self.env, delay, self._close, lead)
+        else:  # the instant an event made at ``now`` would fire
+            Call(self.env, (now + delay) - self.env.now, self._close, lead)
         if self._open is not None:
             self._open[id(lead)] = (lead, now + done_at - touched_at + cycle, touched_at, done_at)
 
@@ -307,5 +305,4 @@ class Pipeline:
                 log.contacted[row] = True
                 log.first_touch_at[row] = touched_at - warm_days
                 log.opportunity_at[row] = opportunity_at - warm_days
-            event = Timeout(self.env, close - warm_days, value=lead)
-            event.callbacks.append(self._close)
+            Call(self.env, close - warm_days, self._close, lead)

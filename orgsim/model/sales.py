@@ -16,8 +16,8 @@ answered follows from how it is routed and how often its rep looks at the queue.
   reserves people. A rep with nothing else to do (prospecting off, no deal work left) watches
   the queue, so the desk is work-conserving and reduces to M/M/c.
 
-A follow-up is one ``Timeout`` whose callback frees the rep and starts the next lead; a look at
-the queue is one ``Timeout`` per rep with leads waiting for them. A rep finishes the lead in
+A follow-up is one ``Call`` (a ``Timeout`` with its callback) whose callback frees the rep and starts the next lead; a look at
+the queue is one ``Call`` per rep with leads waiting for them. A rep finishes the lead in
 hand after the shift ends.
 """
 
@@ -28,8 +28,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from simpy.events import Timeout
 
+from orgsim.model.call import Call
 from orgsim.model.decay import DecayCurve
 from orgsim.model.recorder import LOST
 from orgsim.model.reps import Rep, RepTime, draw_reps
@@ -139,8 +139,7 @@ class FollowUpDesk:
         time.busy += 1
         rep.busy = True
         rep.in_session = True
-        event = Timeout(self.env, self._start(rep, lead), value=rep)
-        event.callbacks.append(self._done)
+        Call(self.env, self._start(rep, lead), self._done, rep)
 
     def _done(self, event: simpy.Event) -> None:
         rep: Rep = event.value
@@ -192,8 +191,7 @@ class FollowUpDesk:
         if not self.on_duty:  # never before the next shift starts
             at = max(at, calendar.time_at_work_hours(worked))
         rep.check_pending = True
-        event = Timeout(self.env, max(at - now, 0.0), value=rep)
-        event.callbacks.append(self._check)
+        Call(self.env, max(at - now, 0.0), self._check, rep)
 
     def _check(self, event: simpy.Event) -> None:
         rep: Rep = event.value
@@ -226,7 +224,7 @@ class FollowUpDesk:
 
     def start_shifts(self, calendar: WorkCalendar, horizon_days: float) -> None:
         """Put reps on and off duty at the calendar's working hours until ``horizon_days``: one
-        ``Timeout`` with a plain callback per shift start and end (no process)."""
+        ``Call`` (a plain callback) per shift start and end (no process)."""
         self._shift_times = calendar.shifts(0.0)
         self._shifts_until = horizon_days
         self._next_shift()
@@ -236,11 +234,11 @@ class FollowUpDesk:
         if start >= self._shifts_until:
             return
         self._shift_end = end
-        Timeout(self.env, start - self.env.now).callbacks.append(self._shift_starts)
+        Call(self.env, start - self.env.now, self._shift_starts)
 
     def _shift_starts(self, _event: simpy.Event) -> None:
         self.open_shift()
-        Timeout(self.env, self._shift_end - self.env.now).callbacks.append(self._shift_ends)
+        Call(self.env, self._shift_end - self.env.now, self._shift_ends)
 
     def _shift_ends(self, _event: simpy.Event) -> None:
         self.close_shift()

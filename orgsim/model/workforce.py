@@ -279,4 +279,3 @@ class Workforce:
         """Open requisitions now: (reps, marketers)."""
         reps = sum(1 for _, _, kind in self._requisitions if kind == REP)
         return reps, len(self._requisitions) - reps
-
