@@ -50,28 +50,35 @@ class ArrivalProfile:
     def place(self, day: int, u: np.ndarray) -> None:
         """Turn sorted uniforms into sorted times of day (fractions), in place.
 
-        A few uniforms (a day's referral leads) are placed in Python floats: the same IEEE
-        operations as the numpy expressions, so the same bits, without a dozen numpy calls."""
+        A few uniforms are placed by :meth:`place_few`: the same bits without a dozen numpy calls."""
         if self.even or not self.calendar.is_workday(day):
+            return
+        if len(u) <= _FEW:
+            u[:] = self.place_few(day, u.tolist())
             return
         start, end, total = self.start, self.end, self.workday_mass
         before, within = self._before, self._within
-        if len(u) <= _FEW:
-            inside, outside = self.inside, self.outside
-            times = []
-            for x in u.tolist():
-                if x < before:
-                    t = x * total / outside
-                elif x < within:
-                    t = start + (x - before) * total / inside
-                else:
-                    t = end + (x - within) * total / outside
-                times.append(min(t, _BELOW_ONE))
-            u[:] = times
-            return
         out = np.where(
             u < before,
             u * total / self.outside,
             np.where(u < within, start + (u - before) * total / self.inside, end + (u - within) * total / self.outside),
         )
         np.minimum(out, _BELOW_ONE, out=u)
+
+    def place_few(self, day: int, u: list[float]) -> list[float]:
+        """:meth:`place` for a few uniforms (a day's referral leads) in Python floats: the same
+        IEEE operations as the numpy expressions, so the same bits."""
+        if self.even or not self.calendar.is_workday(day):
+            return u
+        start, end, total = self.start, self.end, self.workday_mass
+        before, within, inside, outside = self._before, self._within, self.inside, self.outside
+        times = []
+        for x in u:
+            if x < before:
+                t = x * total / outside
+            elif x < within:
+                t = start + (x - before) * total / inside
+            else:
+                t = end + (x - within) * total / outside
+            times.append(min(t, _BELOW_ONE))
+        return times

@@ -7,6 +7,7 @@ customers' referrals read their rows by the names defined here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,6 +112,12 @@ class DayBatch:
             return self
         return self.select(times < horizon)
 
+    def merge(self, other: DayBatch) -> DayBatch:
+        """This batch and ``other`` (both in arrival order) as one batch in arrival order, this
+        batch's leads first at equal times."""
+        merged = DayBatch(np.concatenate([self.source, other.source]), np.concatenate([self.values, other.values], axis=1))
+        return merged.select(np.argsort(merged.values[TIME], kind="stable"))
+
     def leads(self, index: np.ndarray, rows: np.ndarray | None) -> list[Lead]:
         """``Lead`` objects for the (scored) batch's leads at ``index``, with their floats as plain
         floats; ``rows``: the batch's lead-log rows (``None`` without a log)."""
@@ -119,31 +126,37 @@ class DayBatch:
         floats = self.values[:, index].T.tolist()
         sources = self.source[index].tolist()
         row_ids = rows[index].tolist() if rows is not None else [0] * len(index)
-        out = []
-        for values, source, row in zip(floats, sources, row_ids, strict=True):
-            lead = Lead()
-            lead.source, lead.row = source, row
-            (
-                lead.arrived_at,
-                lead.quality,
-                lead.readiness,
-                lead.score,
-                lead.z_rescore,
-                lead.u_recycle,
-                lead.recycle_days,
-                lead.u_ignore,
-                hours,
-                lead.u_contact,
-                lead.u_qualify,
-                lead.z_cycle,
-                lead.u_win,
-                lead.z_size,
-                lead.z_discount,
-                lead.u_owner,
-            ) = values
-            lead.follow_up_days = hours / 24.0
-            out.append(lead)
-        return out
+        return make_leads(floats, sources, row_ids)
+
+
+def make_leads(records: Iterable[Sequence[float]], sources: Iterable[int], rows: Iterable[int]) -> list[Lead]:
+    """``Lead`` objects from their records (a lead's floats in the order of :data:`ROWS`, the
+    score row holding the score or, unscored, its noise draw), source codes and log rows."""
+    out = []
+    for values, source, row in zip(records, sources, rows, strict=True):
+        lead = Lead()
+        lead.source, lead.row = source, row
+        (
+            lead.arrived_at,
+            lead.quality,
+            lead.readiness,
+            lead.score,
+            lead.z_rescore,
+            lead.u_recycle,
+            lead.recycle_days,
+            lead.u_ignore,
+            hours,
+            lead.u_contact,
+            lead.u_qualify,
+            lead.z_cycle,
+            lead.u_win,
+            lead.z_size,
+            lead.z_discount,
+            lead.u_owner,
+        ) = values
+        lead.follow_up_days = hours / 24.0
+        out.append(lead)
+    return out
 
 
 #: The batch of a day with no leads, shared: its arrays are empty and read-only (operations on a batch return new ones).

@@ -28,13 +28,13 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from orgsim.config.customers import DELIGHT_STOCKS, past_wins
 from orgsim.model.arrivals import ArrivalProfile
-from orgsim.model.batch import FOLLOW_UP_HOURS, QUALITY, READINESS, ROWS, TIME, DayBatch, beta_params
+from orgsim.model.batch import FOLLOW_UP_HOURS, QUALITY, READINESS, ROWS, TIME, DayBatch, Lead, beta_params, make_leads
 from orgsim.model.outcomes import REFERRAL
 from orgsim.model.pipeline import size_quantile
 
@@ -464,27 +464,47 @@ class ReferralLeads:
         uncovered = set(range(len(ROWS))) - named - set(self._normal_rows) - set(self._uniform_rows)
         assert not uncovered, f"referral leads do not draw the rows {[ROWS[i] for i in sorted(uncovered)]}"
 
-    def add_to(self, day: int, inbound: DayBatch) -> DayBatch:
-        """The day's inbound batch with the day's referral leads merged in, in arrival order."""
+    def count(self, day: int) -> int:
+        """How many referral leads arrive on ``day`` (Poisson); draw them with :meth:`batch` or :meth:`leads`."""
         rate = min(self.rate_per_day, MAX_REFERRALS_PER_DAY) * self.profile.mass(day)
-        if not rate > 0.0:
-            return inbound
+        return int(self.rng.poisson(rate)) if rate > 0.0 else 0
+
+    def _draw(self, n: int) -> tuple[np.ndarray, ...]:
+        """The draws of ``n`` leads, each stream call in the same order whatever they become:
+        their sorted uniform times (to place in the day), quality, readiness, the standard
+        normals of the ``z_*`` rows and the uniforms of the ``u_*`` rows (one row each), and
+        their follow-up hours."""
         rng = self.rng
-        n = int(rng.poisson(rate))
-        if n == 0:
-            return inbound
-        v = np.empty((len(ROWS), n))
-        times = v[TIME]
-        rng.random(out=times)
-        times.sort()
+        u = rng.random(n)
+        u.sort()
+        quality = rng.beta(*self.quality_beta, n)
+        readiness = rng.beta(*self.readiness_beta, n)
+        normals = rng.standard_normal((len(self._normal_rows), n))
+        uniforms = rng.random((len(self._uniform_rows), n))
+        return u, quality, readiness, normals, uniforms, rng.gamma(self.follow_up_shape, self.follow_up_scale, n)
+
+    def batch(self, day: int, n: int) -> DayBatch:
+        """The day's ``n`` referral leads as a batch, unscored (the score row holds the noise
+        draw, as a drawn inbound batch's), in arrival order."""
+        times, quality, readiness, normals, uniforms, hours = self._draw(n)
         self.profile.place(day, times)
         times += day
-        v[QUALITY] = rng.beta(*self.quality_beta, n)
-        v[READINESS] = rng.beta(*self.readiness_beta, n)
-        v[self._normal_rows] = rng.standard_normal((len(self._normal_rows), n))
-        v[self._uniform_rows] = rng.random((len(self._uniform_rows), n))
-        v[FOLLOW_UP_HOURS] = rng.gamma(self.follow_up_shape, self.follow_up_scale, n)
-        merged = DayBatch(
-            np.concatenate([inbound.source, np.full(n, REFERRAL, dtype=np.int8)]), np.concatenate([inbound.values, v], axis=1)
-        )
-        return merged.select(np.argsort(merged.values[TIME], kind="stable"))
+        v = np.empty((len(ROWS), n))
+        v[TIME], v[QUALITY], v[READINESS], v[FOLLOW_UP_HOURS] = times, quality, readiness, hours
+        v[self._normal_rows] = normals
+        v[self._uniform_rows] = uniforms
+        return DayBatch(np.full(n, REFERRAL, dtype=np.int8), v)
+
+    def leads(self, day: int, n: int) -> list[Lead]:
+        """The same leads as :meth:`batch` would be, from the same draws, as ``Lead`` objects
+        (no log rows), built in Python floats: for a few, cheaper than a batch (numpy's calls
+        cost more than the arithmetic on so few), with the same bits."""
+        u, quality, readiness, normals, uniforms, hours = self._draw(n)
+        rows: list[Any] = [None] * len(ROWS)
+        rows[TIME] = [day + t for t in self.profile.place_few(day, u.tolist())]  # day + t: the bits of times += day
+        rows[QUALITY], rows[READINESS], rows[FOLLOW_UP_HOURS] = quality.tolist(), readiness.tolist(), hours.tolist()
+        for i, row in zip(self._normal_rows, normals.tolist(), strict=True):
+            rows[i] = row
+        for i, row in zip(self._uniform_rows, uniforms.tolist(), strict=True):
+            rows[i] = row
+        return make_leads(zip(*rows, strict=True), [REFERRAL] * n, [0] * n)

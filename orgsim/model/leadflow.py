@@ -1,7 +1,7 @@
 """Lead generation (MODEL.md 3.1-3.4): arrivals, scoring, nurture and the hand-off to sales.
 
-:class:`LeadFlow` is the mechanism; :class:`LeadSource` draws its leads. Arrivals are drawn
-one day at a time, in batches from the named streams:
+:class:`LeadFlow` is the mechanism; :class:`~orgsim.model.leadsource.LeadSource` draws its
+leads. Arrivals are drawn one day at a time, in batches from the named streams:
 
 * **Inbound** is a non-homogeneous Poisson process whose rate changes from day to day
   (the stocks) and, within the week, follows the working-hours profile
@@ -24,38 +24,22 @@ it, and the rest go to nurture, which recycles a share of them once, readier, to
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from orgsim.config import Scenario
-from orgsim.model.arrivals import ArrivalProfile
 from orgsim.model.batch import (
-    EMPTY_BATCH,
-    FOLLOW_UP_HOURS,
     QUALITY,
     READINESS,
-    ROWS,
     SCORE,
-    TIME,
-    U_CONTACT,
     U_IGNORE,
-    U_OWNER,
-    U_QUALIFY,
     U_RECYCLE,
-    U_RECYCLE_DELAY,
-    U_WIN,
-    Z_CYCLE,
-    Z_DISCOUNT,
-    Z_RESCORE,
-    Z_SCORE,
-    Z_SIZE,
     DayBatch,
     Lead,
-    beta_params,
 )
 from orgsim.model.call import Call
+from orgsim.model.leadsource import LeadSource
 from orgsim.model.outcomes import CAMPAIGN, CHANNEL, INBOUND, OUTBOUND, SOURCE_FLOWS
 from orgsim.model.recorder import NURTURE, OPEN, UNFOLLOWED
 
@@ -63,213 +47,14 @@ if TYPE_CHECKING:
     import simpy
 
     from orgsim.model.calendar import WorkCalendar
+    from orgsim.model.customers import ReferralLeads
     from orgsim.model.recorder import Counters, LeadLog
     from orgsim.model.streams import Streams
 
 
-#: A day's inbound candidates: their rows (``DayBatch.values``), their thinning uniforms times
-#: the bound, and the quality each would have as a channel lead.
-Candidates = tuple[np.ndarray, np.ndarray, np.ndarray]
-MISSING: Any = object()  # a day the tape does not hold
-
-
-class CandidateTape:
-    """The inbound candidates of one scenario and seed, day by day, as the first run drew them.
-
-    The candidates depend on the scenario and the seed only, never on the structure (common
-    random numbers). The structures of a study that share a scenario and a seed run one after
-    the other in a worker (:func:`orgsim.model.simulate.simulate_sharing` keeps one tape per
-    process), so the first run records its candidates and the next ones replay them: the same
-    arrays, so the same bits. A run that needs a day past the tape takes over the streams'
-    state where the recording stopped, draws on, and records. At most ``max_days`` days are
-    kept (about 7 kB a day at the default rates); then the streams' state is kept instead.
-    """
-
-    def __init__(self, max_days: int):
-        self.days: list[Candidates | None] = []
-        self.max_days = max_days
-        self._streams: tuple[np.random.Generator, ...] | None = None  # the recording run's, at the end of the tape
-        self._states: list[dict[str, Any]] | None = None  # their state at the end of a full tape
-
-    def replay(self, day: int, streams: tuple[np.random.Generator, ...]) -> Candidates | None:
-        """Day ``day``'s candidates from the tape, or ``MISSING`` (the caller then draws them,
-        from ``streams`` set to the state the tape ends in, if this run has replayed so far)."""
-        if day < len(self.days):
-            return self.days[day]
-        if day == len(self.days) and day > 0 and self._streams is not streams:  # this run replayed the tape: go on from its end
-            states = self._states if self._states is not None else [g.bit_generator.state for g in self._streams or ()]
-            for generator, state in zip(streams, states, strict=True):
-                generator.bit_generator.state = state
-        return MISSING
-
-    def record(self, day: int, candidates: Candidates | None, streams: tuple[np.random.Generator, ...]) -> None:
-        """Put a day drawn from ``streams`` on the tape (days come in order; none past ``max_days``)."""
-        if day != len(self.days) or self._states is not None:
-            return
-        self.days.append(candidates)
-        self._streams = streams
-        if len(self.days) == self.max_days:  # full: keep where the streams are, not the recording run's streams
-            self._states = [g.bit_generator.state for g in streams]
-            self._streams = None
-
-
-class LeadSource:
-    """Draws each day's inbound and outbound leads from the named streams."""
-
-    def __init__(self, scenario: Scenario, streams: Streams, calendar: WorkCalendar | None = None):
-        self.scenario = scenario
-        self.profile = ArrivalProfile(calendar, scenario.inbound.working_hours_share) if calendar is not None else None
-        leads = scenario.leads
-        self.inbound_beta = beta_params(leads.inbound_quality_mean, leads.inbound_quality_concentration)
-        self.outbound_beta = beta_params(leads.outbound_quality_mean, leads.outbound_quality_concentration)
-        self.readiness_beta = beta_params(leads.readiness_mean, leads.readiness_concentration)
-        self.channel_beta = beta_params(scenario.growth.channel_quality_mean, scenario.growth.channel_quality_concentration)
-        cv = scenario.sales.follow_up_hours_cv
-        self.follow_up_shape = 1.0 / (cv * cv)
-        self.follow_up_scale = scenario.sales.follow_up_hours_mean * cv * cv
-        self.arrivals = streams["inbound_arrivals"]
-        self.quality = streams["inbound_quality"]
-        self.channel_quality = streams["channel_quality"]
-        self.readiness = streams["inbound_readiness"]
-        self.scoring = streams["scoring_noise"]
-        self.nurture = streams["nurture"]
-        self.follow_up = streams["follow_up"]
-        self.follow_up_time = streams["follow_up_time"]
-        self.contact = streams["contact"]
-        self.deal = streams["deal"]
-        self.outbound_arrivals = streams["outbound_arrivals"]
-        self.outbound_quality = streams["outbound_quality"]
-        self.outbound_readiness = streams["outbound_readiness"]
-        self.routing = streams["routing"]
-        #: Every stream only the inbound candidates draw from (a tape's replay hands their state on).
-        self._inbound_streams = (
-            self.arrivals,
-            self.quality,
-            self.channel_quality,
-            self.readiness,
-            self.scoring,
-            self.nurture,
-            self.follow_up,
-            self.follow_up_time,
-            self.contact,
-            self.deal,
-            self.routing,
-        )
-        self.tape: CandidateTape | None = None  # set by simulate_sharing for the runs of a study
-        self._code_arrays: dict[tuple[int, ...], np.ndarray] = {}
-        self.funnel = (0, 0)  # the last outbound day's attempts and conversations
-
-    def _attributes(self, v: np.ndarray, rng: np.random.Generator | None) -> None:
-        """Downstream draws per candidate, into the rows of ``v``. Outbound leads draw them from their own stream.
-
-        Draws fill the rows in place (``out=``: the same numbers as returning new arrays), in
-        the same order on each stream as always. Adjacent rows drawn in turn from one stream and
-        distribution take one call (``out=v[i : i + 2]`` fills row after row: the same numbers)."""
-        scoring = rng or self.scoring
-        nurture = rng or self.nurture
-        follow_up = rng or self.follow_up
-        contact = rng or self.contact
-        deal = rng or self.deal
-        scoring.standard_normal(out=v[Z_SCORE : Z_RESCORE + 1])
-        nurture.random(out=v[U_RECYCLE : U_RECYCLE_DELAY + 1])
-        follow_up.random(out=v[U_IGNORE])
-        if rng is None:
-            v[FOLLOW_UP_HOURS] = self.follow_up_time.gamma(self.follow_up_shape, self.follow_up_scale, v.shape[1])
-        else:
-            v[FOLLOW_UP_HOURS] = 0.0
-        contact.random(out=v[U_CONTACT : U_QUALIFY + 1])
-        deal.standard_normal(out=v[Z_CYCLE])
-        deal.random(out=v[U_WIN])
-        deal.standard_normal(out=v[Z_SIZE : Z_DISCOUNT + 1])
-        (rng or self.routing).random(out=v[U_OWNER])
-
-    def _codes(self, codes: tuple[int, ...]) -> np.ndarray:
-        """Source code of each rate band, then -1 for a rejected candidate (one array per run)."""
-        array = self._code_arrays.get(codes)
-        if array is None:
-            array = self._code_arrays[codes] = np.array([*codes, -1], dtype=np.int8)
-        return array
-
-    def inbound_day(self, day: float, rates: tuple[tuple[int, float], ...], rate_bound: float) -> DayBatch:
-        """Inbound leads arriving in ``[day, day + 1)``.
-
-        ``rates`` are the day's ``(source code, rate per day)`` pairs, summing to at most
-        ``rate_bound``, the upper bound used for thinning (constant over a run, so that the
-        candidates do not depend on the rates). The candidates come from :attr:`tape` when it
-        holds the day (another run with the same scenario and seed drew them), else from the
-        streams (and go on the tape, if there is one).
-        """
-        tape = self.tape
-        candidates = tape.replay(int(day), self._inbound_streams) if tape is not None else MISSING
-        if candidates is MISSING:
-            candidates = self._candidates(day, rate_bound)
-            if tape is not None:
-                tape.record(int(day), candidates, self._inbound_streams)
-        if candidates is None:
-            return EMPTY_BATCH
-        v, u_accept, channel_quality = candidates
-        # Thinning: which source's rate band each candidate's uniform falls in (none past the last).
-        cuts = np.array(list(accumulate(rate for _, rate in rates)))  # the same sums as np.cumsum
-        index = cuts.searchsorted(u_accept, side="right")
-        source = self._codes(tuple(code for code, _ in rates))[index]
-        keep = index < len(rates)
-        batch = DayBatch(source, v).select(keep)  # a copy: the candidates stay as drawn
-        if any(rate > 0 for code, rate in rates if code == CHANNEL):  # else no candidate is a channel lead
-            np.copyto(batch.values[QUALITY], channel_quality[keep], where=batch.source == CHANNEL)
-        return batch
-
-    def _candidates(self, day: float, rate_bound: float) -> Candidates | None:
-        """The day's inbound candidates, drawn: their rows, their thinning uniforms (times the
-        bound) and their quality were they channel leads; ``None`` for a day with none."""
-        profile = self.profile
-        mass = profile.mass(int(day)) if profile is not None else 1.0
-        n = int(self.arrivals.poisson(rate_bound * mass)) if rate_bound > 0 else 0
-        if n == 0:  # a draw of size 0 leaves its stream where it is: skip them all
-            return None
-        v = np.empty((len(ROWS), n))
-        times = v[TIME]
-        self.arrivals.random(out=times)
-        times.sort()
-        if profile is not None:
-            profile.place(int(day), times)
-        times += day
-        u_accept = self.arrivals.random(n)
-        u_accept *= rate_bound
-        a, b = self.inbound_beta
-        v[QUALITY] = self.quality.beta(a, b, n)
-        ca, cb = self.channel_beta
-        channel_quality = self.channel_quality.beta(ca, cb, n)
-        ra, rb = self.readiness_beta
-        v[READINESS] = self.readiness.beta(ra, rb, n)
-        self._attributes(v, None)
-        return v, u_accept, channel_quality
-
-    def outbound_day(self, day: float, start: float, end: float, prospecting_rep_hours: float, attempts_per_hour: float) -> DayBatch:
-        """Outbound meetings held in the working window ``[start, end)`` of ``day``, booked in
-        ``prospecting_rep_hours``: attempts (Poisson), conversations and meetings (binomial
-        thinning, so the meetings are Poisson too). Returns the meetings; the funnel's counts
-        are in :attr:`funnel`."""
-        sales = self.scenario.sales
-        rng = self.outbound_arrivals
-        rate = prospecting_rep_hours * attempts_per_hour
-        attempts = int(rng.poisson(rate)) if rate > 0 else 0
-        conversations = int(rng.binomial(attempts, sales.outbound_conversation_rate)) if attempts else 0
-        n = int(rng.binomial(conversations, sales.outbound_meeting_rate)) if conversations else 0
-        self.funnel = (attempts, conversations)
-        if n == 0:  # as in inbound_day: no meeting, no draw
-            return EMPTY_BATCH
-        v = np.empty((len(ROWS), n))
-        times = v[TIME]
-        rng.random(out=times)
-        times.sort()
-        times *= end - start
-        times += start
-        a, b = self.outbound_beta
-        v[QUALITY] = self.outbound_quality.beta(a, b, n)
-        ra, rb = self.readiness_beta
-        v[READINESS] = self.outbound_readiness.beta(ra, rb, n)
-        self._attributes(v, rng)
-        return DayBatch(np.full(n, OUTBOUND, dtype=np.int8), v)
+#: A day's referral leads up to this many go through the lead flow one by one in Python floats
+#: (LeadFlow._referral_arrivals); more are merged into the day's inbound batch.
+FEW_REFERRALS = 8
 
 
 class LeadFlow:
@@ -330,8 +115,8 @@ class LeadFlow:
         self.ignore_share = 0.0
         self._quality_lift = self._readiness_lift = self._noise_sd = self._recycle_share = 0.0
         self._rates: tuple[tuple[int, float], ...] = ()
-        # customers' referral leads, merged into the day's inbound batch (orgsim.model.customers; wired after build)
-        self.add_referrals: Callable[[int, DayBatch], DayBatch] | None = None
+        # customers' referral leads (orgsim.model.customers; wired after build)
+        self.referrals: ReferralLeads | None = None
         self.open_market = 1.0  # share of the addressable market not yet won (orgsim.model.workforce)
         self._returning: dict[int, list[tuple[float, Lead]]] = {}  # recycled leads by the day they return, with the instant
 
@@ -365,8 +150,13 @@ class LeadFlow:
         """Draw and release the leads of ``[day, day + 1)`` (outbound ones on working days only)."""
         calendar = self.calendar
         inbound = self.source.inbound_day(float(day), self._rates, self.rate_bound)
-        if self.add_referrals is not None:
-            inbound = self.add_referrals(day, inbound)
+        referrals = self.referrals
+        referred = None
+        if referrals is not None and (n := referrals.count(day)):
+            if self.log is None and n <= FEW_REFERRALS:
+                referred = referrals.leads(day, n)
+            else:
+                inbound = inbound.merge(referrals.batch(day, n))
         outbound = None
         if calendar.is_workday(day):
             # Meetings held today were booked in the prospecting time since the last working day.
@@ -379,6 +169,8 @@ class LeadFlow:
                 c.outbound_attempts += source.funnel[0]
                 c.outbound_conversations += source.funnel[1]
         self._release(inbound, outbound)
+        if referred is not None:
+            self._referral_arrivals([lead for lead in referred if lead.arrived_at < self.horizon_days])
         if day in self._returning:
             self._returns(self._returning.pop(day))
 
@@ -465,6 +257,46 @@ class LeadFlow:
                     returning.setdefault(int(returns_at), []).append((returns_at, lead))
             else:  # an MQL: joins the follow-up queue at its arrival
                 Call(env, lead.arrived_at - now, on_arrival, lead)
+
+    def _referral_arrivals(self, leads: list[Lead]) -> None:
+        """A few referral leads (at most ``FEW_REFERRALS``, no lead log): what
+        :meth:`_inbound_arrivals` does for a batch, lead by lead in Python floats, which cost
+        less than numpy's calls on so few and than merging them into the inbound batch.
+
+        The same float operations as :meth:`_score` and the same decisions, so the same bits.
+        Their events are scheduled after the inbound leads' rather than among them, which
+        could change only the order of events at exactly the same instant (arrival times are
+        continuous draws)."""
+        c = self.counters
+        c.created += len(leads)
+        c.leads_referral += len(leads)
+        lift, readiness_lift, noise_sd = self._quality_lift, self._readiness_lift, self._noise_sd
+        threshold, ignore_share, recycle_share = self._mql_threshold, self.ignore_share, self._recycle_share
+        recycle_min, recycle_span, horizon, returning = self._recycle_min, self._recycle_span, self.horizon_days, self._returning
+        env, now = self.env, self.env.now
+        for lead in leads:
+            q = lead.quality
+            lead.quality = q = q + (1.0 - q) * lift
+            r = lead.readiness
+            lead.readiness = r + (1.0 - r) * readiness_lift
+            lead.score = lead.score * noise_sd + q  # the batch's score row holds the noise draw
+            if lead.score >= threshold:
+                c.mqls += 1
+                if lead.u_ignore < ignore_share:
+                    c.unfollowed += 1
+                    c.sla_missed += 1
+                else:
+                    c.queued += 1
+                    Call(env, lead.arrived_at - now, self._queue_mql, lead)
+            elif lead.u_recycle < recycle_share:
+                c.nurtured += 1
+                c.waiting_nurture += 1
+                returns_at = lead.arrived_at + (recycle_min + lead.recycle_days * recycle_span)
+                if returns_at < horizon:
+                    returning.setdefault(int(returns_at), []).append((returns_at, lead))
+            else:
+                c.nurtured += 1
+                c.final_nurture += 1
 
     def _outbound_arrivals(self, b: DayBatch, rows: np.ndarray | None) -> None:
         """The day's rep-sourced leads: scored, then touched at once by the rep who found them.

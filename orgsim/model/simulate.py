@@ -15,7 +15,7 @@ from orgsim.config import Reorganization, Scenario, Structure
 from orgsim.config.checks import check_bool, check_horizon, raise_problems
 from orgsim.config.errors import Problem, ValidationError
 from orgsim.model.engine import Model
-from orgsim.model.leadflow import CandidateTape
+from orgsim.model.leadsource import CandidateTape
 from orgsim.model.pipeline import OpenDeal
 from orgsim.model.results import RunResult
 from orgsim.model.streams import Seed, as_seed_sequence
@@ -137,7 +137,7 @@ def simulate_sharing(
 
     The inbound candidates depend on the scenario and the seed only, never on the structure;
     not drawing them again saves about 6% of a three-year run. The first run of a scenario and seed records
-    them on a :class:`~orgsim.model.leadflow.CandidateTape` (at most ``TAPE_MAX_DAYS`` days),
+    them on a :class:`~orgsim.model.leadsource.CandidateTape` (at most ``TAPE_MAX_DAYS`` days),
     the next ones replay it: the same arrays, so the same bits as :func:`simulate`. The tape
     is kept for the next run (one per process, up to 14 MB), which is why plain
     :func:`simulate` does not do this.

@@ -192,7 +192,7 @@ class Wiring:
         self.pipeline.on_win = self.customers.on_win
         if mech.referrals:
             self.customers.referrals = ReferralLeads(scenario, self.streams["referrals"], self.calendar)
-            self.leadflow.add_referrals = self.customers.referrals.add_to
+            self.leadflow.referrals = self.customers.referrals
 
     def _build_bookkeeping(self) -> None:
         """Costs, the quarter cycle and the recorder."""
