@@ -221,42 +221,25 @@ class LeadFlow:
         n = len(b.times)
         if n == 0:
             return
-        c, log = self.counters, self.log
+        log = self.log
         v = b.values
         self._score(v, self._readiness_lift)
         mql = v[SCORE] >= self._mql_threshold
-        unfollowed = mql & (v[U_IGNORE] < self.ignore_share)
-        queued = mql ^ unfollowed  # unfollowed leads are MQLs
-        nurtured = ~mql
-        recycled = nurtured & (v[U_RECYCLE] < self._recycle_share)
-        n_mql, n_unfollowed, n_recycled = int(np.count_nonzero(mql)), int(np.count_nonzero(unfollowed)), int(np.count_nonzero(recycled))
+        # the leads that start something: MQLs sales follows up, and nurtured leads nurture recycles
+        starts = np.where(mql, v[U_IGNORE] >= self.ignore_share, v[U_RECYCLE] < self._recycle_share)
         self._count_sources(b.source, n)
-        c.mqls += n_mql
-        c.unfollowed += n_unfollowed
-        c.sla_missed += n_unfollowed
-        c.queued += n_mql - n_unfollowed
-        c.nurtured += n - n_mql
-        c.waiting_nurture += n_recycled
-        c.final_nurture += n - n_mql - n_recycled
         if log is not None:
+            unfollowed = mql & (v[U_IGNORE] < self.ignore_share)
+            queued = mql ^ unfollowed  # unfollowed leads are MQLs
+            nurtured = ~mql
             _log_scored(log, rows, b)
             log.mql[rows] = mql
             log.queued_at[rows[queued]] = b.times[queued]  # type: ignore[index]
             log.outcome[rows[nurtured]] = NURTURE  # type: ignore[index]
             log.outcome[rows[unfollowed]] = UNFOLLOWED  # type: ignore[index]
-        if n_recycled == 0 and n_mql == n_unfollowed:
-            return
-        index = (queued | recycled).nonzero()[0]  # np.flatnonzero of a 1-D mask, without its Python wrapper
-        recycle_min, recycle_span, horizon, returning = self._recycle_min, self._recycle_span, self.horizon_days, self._returning
-        env, now = self.env, self.env.now
-        on_arrival = self._queue_mql
-        for lead, returns in zip(b.leads(index, rows), recycled[index].tolist(), strict=True):
-            if returns:  # nurtured, back for scoring on the day it returns (_returns), if before the horizon
-                returns_at = lead.arrived_at + (recycle_min + lead.recycle_days * recycle_span)
-                if returns_at < horizon:
-                    returning.setdefault(int(returns_at), []).append((returns_at, lead))
-            else:  # an MQL: joins the follow-up queue at its arrival
-                Call(env, lead.arrived_at - now, on_arrival, lead)
+        index = starts.nonzero()[0]  # np.flatnonzero of a 1-D mask, without its Python wrapper
+        n_queued, n_recycled = self._send(b.leads(index, rows)) if len(index) else (0, 0)
+        self._count_fates(n, int(np.count_nonzero(mql)), n_queued, n_recycled)
 
     def _referral_arrivals(self, leads: list[Lead]) -> None:
         """A few referral leads (at most ``FEW_REFERRALS``, no lead log): what
@@ -270,10 +253,8 @@ class LeadFlow:
         c = self.counters
         c.created += len(leads)
         c.leads_referral += len(leads)
-        lift, readiness_lift, noise_sd = self._quality_lift, self._readiness_lift, self._noise_sd
-        threshold, ignore_share, recycle_share = self._mql_threshold, self.ignore_share, self._recycle_share
-        recycle_min, recycle_span, horizon, returning = self._recycle_min, self._recycle_span, self.horizon_days, self._returning
-        env, now = self.env, self.env.now
+        lift, readiness_lift, noise_sd, threshold = self._quality_lift, self._readiness_lift, self._noise_sd, self._mql_threshold
+        n_mql = 0
         for lead in leads:
             q = lead.quality
             lead.quality = q = q + (1.0 - q) * lift
@@ -281,22 +262,42 @@ class LeadFlow:
             lead.readiness = r + (1.0 - r) * readiness_lift
             lead.score = lead.score * noise_sd + q  # the batch's score row holds the noise draw
             if lead.score >= threshold:
-                c.mqls += 1
-                if lead.u_ignore < ignore_share:
-                    c.unfollowed += 1
-                    c.sla_missed += 1
-                else:
-                    c.queued += 1
-                    Call(env, lead.arrived_at - now, self._queue_mql, lead)
+                n_mql += 1
+        self._count_fates(len(leads), n_mql, *self._send(leads))
+
+    def _send(self, leads: list[Lead]) -> tuple[int, int]:
+        """Scored leads on their way, in arrival order: an MQL that sales follows up joins the
+        queue at its arrival (an event); a nurtured lead that nurture recycles comes back on the
+        day it returns (:meth:`_returns`), if before the horizon. The others (unfollowed MQLs,
+        leads nurtured for good) start nothing. Returns how many were queued and recycled."""
+        threshold, ignore_share, recycle_share = self._mql_threshold, self.ignore_share, self._recycle_share
+        recycle_min, recycle_span, horizon, returning = self._recycle_min, self._recycle_span, self.horizon_days, self._returning
+        env, on_arrival = self.env, self._queue_mql
+        now = env.now
+        queued = recycled = 0
+        for lead in leads:
+            if lead.score >= threshold:
+                if lead.u_ignore >= ignore_share:
+                    queued += 1
+                    Call(env, lead.arrived_at - now, on_arrival, lead)
             elif lead.u_recycle < recycle_share:
-                c.nurtured += 1
-                c.waiting_nurture += 1
+                recycled += 1
                 returns_at = lead.arrived_at + (recycle_min + lead.recycle_days * recycle_span)
                 if returns_at < horizon:
                     returning.setdefault(int(returns_at), []).append((returns_at, lead))
-            else:
-                c.nurtured += 1
-                c.final_nurture += 1
+        return queued, recycled
+
+    def _count_fates(self, n: int, mqls: int, queued: int, recycled: int) -> None:
+        """Count ``n`` scored leads: ``mqls`` of them MQLs, ``queued`` of those followed up (the
+        rest unfollowed, missing the SLA), and ``recycled`` of the others back from nurture once."""
+        c = self.counters
+        c.mqls += mqls
+        c.unfollowed += mqls - queued
+        c.sla_missed += mqls - queued
+        c.queued += queued
+        c.nurtured += n - mqls
+        c.waiting_nurture += recycled
+        c.final_nurture += n - mqls - recycled
 
     def _outbound_arrivals(self, b: DayBatch, rows: np.ndarray | None) -> None:
         """The day's rep-sourced leads: scored, then touched at once by the rep who found them.
