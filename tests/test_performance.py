@@ -168,3 +168,47 @@ def test_a_few_arrivals_are_placed_with_the_bits_of_the_numpy_path(monkeypatch) 
         profile.place(day, u)
         assert u.tobytes() == placed.tobytes()
         assert np.all(np.diff(placed) >= 0) and placed[-1] < 1.0
+
+
+def test_outbound_meetings_carry_the_draws_of_an_array_filled_row_by_row() -> None:
+    """``LeadSource.outbound_day`` builds a few meetings in Python floats, drawing rows that
+    follow one another on its stream in one call. Its leads must hold, bit for bit, what filling
+    an array of the inbound rows one call per row (the straightforward way) gives from the same
+    stream states, for meeting counts from 1 to over 10."""
+    from orgsim.model.batch import FOLLOW_UP_HOURS, QUALITY, READINESS, ROWS, TIME, U_OWNER, Z_SCORE
+    from orgsim.model.engine import Model
+
+    fields = ["arrived_at", "quality", "readiness", "score", "z_rescore", "u_recycle", "recycle_days", "u_ignore"]
+    fields += ["follow_up_days", "u_contact", "u_qualify", "z_cycle", "u_win", "z_size", "z_discount", "u_owner"]
+    assert len(fields) == len(ROWS)
+    normal_rows = [i for i, name in enumerate(ROWS) if name.startswith("z_")]
+    seen = set()
+    for seed in range(40):
+        source = Model(orgsim.Scenario(), None, seed=seed, horizon_days=30).leadflow.source
+        streams = (source.outbound_arrivals, source.outbound_quality, source.outbound_readiness)
+        states = [g.bit_generator.state for g in streams]
+        leads = source.outbound_day(3.0, 3.375, 3.708, 4000.0, 0.06 + 0.01 * seed)
+        for g, state in zip(streams, states, strict=True):
+            g.bit_generator.state = state
+        rng = source.outbound_arrivals
+        attempts = int(rng.poisson(4000.0 * (0.06 + 0.01 * seed)))
+        conversations = int(rng.binomial(attempts, orgsim.Scenario().sales.outbound_conversation_rate))
+        n = int(rng.binomial(conversations, orgsim.Scenario().sales.outbound_meeting_rate))
+        assert n == len(leads)
+        if n == 0:
+            continue
+        seen.add(n)
+        v = np.empty((len(ROWS), n))
+        v[TIME] = np.sort(rng.random(n)) * (3.708 - 3.375) + 3.375
+        v[QUALITY] = source.outbound_quality.beta(*source.outbound_beta, n)
+        v[READINESS] = source.outbound_readiness.beta(*source.readiness_beta, n)
+        for row in range(Z_SCORE, U_OWNER + 1):  # one call per row, in the order of the rows
+            if row == FOLLOW_UP_HOURS:
+                v[row] = 0.0
+            else:
+                v[row] = rng.standard_normal(n) if row in normal_rows else rng.random(n)
+        for i, lead in enumerate(leads):
+            got = [getattr(lead, name) for name in fields]
+            got[fields.index("follow_up_days")] *= 24.0
+            assert np.array(got).tobytes() == v[:, i].tobytes(), f"meeting {i} of {n}"
+    assert len(seen) >= 8 and max(seen) > 10, seen

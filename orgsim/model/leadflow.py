@@ -157,7 +157,7 @@ class LeadFlow:
                 referred = referrals.leads(day, n)
             else:
                 inbound = inbound.merge(referrals.batch(day, n))
-        outbound = None
+        outbound: list[Lead] = []
         if calendar.is_workday(day):
             # Meetings held today were booked in the prospecting time since the last working day.
             hours = self._prospecting_hours()
@@ -174,7 +174,7 @@ class LeadFlow:
         if day in self._returning:
             self._returns(self._returning.pop(day))
 
-    def _release(self, inbound: DayBatch, outbound: DayBatch | None) -> None:
+    def _release(self, inbound: DayBatch, outbound: list[Lead]) -> None:
         """Create the day's leads.
 
         What happens to a lead at its arrival (scoring, the MQL threshold, whether sales ignores
@@ -196,22 +196,25 @@ class LeadFlow:
         """
         horizon = self.horizon_days
         inbound = inbound.before(horizon)
-        outbound = outbound.before(horizon) if outbound is not None else None
-        rows_in = rows_out = None
+        if outbound and outbound[-1].arrived_at >= horizon:  # the last day of a run
+            outbound = [lead for lead in outbound if lead.arrived_at < horizon]
+        rows_in = None
         if self.log is not None:
-            rows_in, rows_out = self._log_rows(inbound, outbound)
-        if outbound is not None and len(outbound.times):
-            self._outbound_arrivals(outbound, rows_out)
+            rows_in, rows_out = self._log_rows(inbound, [lead.arrived_at for lead in outbound])
+            for lead, row in zip(outbound, rows_out.tolist(), strict=True):
+                lead.row = row
+        if outbound:
+            self._outbound_arrivals(outbound)
         self._inbound_arrivals(inbound, rows_in)
 
-    def _log_rows(self, inbound: DayBatch, outbound: DayBatch | None) -> tuple[np.ndarray, np.ndarray | None]:
-        """Lead-log rows (lead ids) for the day's leads, numbered in arrival order."""
+    def _log_rows(self, inbound: DayBatch, outbound_times: list[float]) -> tuple[np.ndarray, np.ndarray]:
+        """Lead-log rows (lead ids) for the day's inbound and outbound leads, numbered in arrival order."""
         n_in = len(inbound.times)
-        n_out = len(outbound.times) if outbound is not None else 0
+        n_out = len(outbound_times)
         first = self.log.new_rows(n_in + n_out)  # type: ignore[union-attr]
         if n_out == 0:
-            return np.arange(first, first + n_in), None
-        order = np.argsort(np.concatenate([inbound.times, outbound.times]), kind="stable")  # type: ignore[union-attr]
+            return np.arange(first, first + n_in), np.empty(0, dtype=np.int64)
+        order = np.argsort(np.concatenate([inbound.times, outbound_times]), kind="stable")
         rows = np.empty(n_in + n_out, dtype=np.int64)
         rows[order] = np.arange(first, first + n_in + n_out)
         return rows[:n_in], rows[n_in:]
@@ -299,14 +302,13 @@ class LeadFlow:
         c.waiting_nurture += recycled
         c.final_nurture += n - mqls - recycled
 
-    def _outbound_arrivals(self, b: DayBatch, rows: np.ndarray | None) -> None:
+    def _outbound_arrivals(self, leads: list[Lead]) -> None:
         """The day's rep-sourced leads: scored, then touched at once by the rep who found them.
 
         A few a day, so lead by lead in Python floats rather than numpy (whose calls cost more
         than the arithmetic on so few): the same float operations as :meth:`_score`, so the
         same bits (IEEE sums and products are commutative)."""
         c, log = self.counters, self.log
-        leads = b.leads(np.arange(len(b.times)), rows)
         lift, noise_sd = self._quality_lift, self._noise_sd
         for lead in leads:
             q = lead.quality

@@ -33,7 +33,9 @@ from orgsim.model.batch import (
     Z_SCORE,
     Z_SIZE,
     DayBatch,
+    Lead,
     beta_params,
+    make_leads,
 )
 from orgsim.model.outcomes import CHANNEL, OUTBOUND
 
@@ -134,29 +136,22 @@ class LeadSource:
         self._code_arrays: dict[tuple[int, ...], np.ndarray] = {}
         self.funnel = (0, 0)  # the last outbound day's attempts and conversations
 
-    def _attributes(self, v: np.ndarray, rng: np.random.Generator | None) -> None:
-        """Downstream draws per candidate, into the rows of ``v``. Outbound leads draw them from their own stream.
+    def _attributes(self, v: np.ndarray) -> None:
+        """Downstream draws per candidate, into the rows of ``v``, each from its own stream.
 
         Draws fill the rows in place (``out=``: the same numbers as returning new arrays), in
         the same order on each stream as always. Adjacent rows drawn in turn from one stream and
         distribution take one call (``out=v[i : i + 2]`` fills row after row: the same numbers)."""
-        scoring = rng or self.scoring
-        nurture = rng or self.nurture
-        follow_up = rng or self.follow_up
-        contact = rng or self.contact
-        deal = rng or self.deal
-        scoring.standard_normal(out=v[Z_SCORE : Z_RESCORE + 1])
-        nurture.random(out=v[U_RECYCLE : U_RECYCLE_DELAY + 1])
-        follow_up.random(out=v[U_IGNORE])
-        if rng is None:
-            v[FOLLOW_UP_HOURS] = self.follow_up_time.gamma(self.follow_up_shape, self.follow_up_scale, v.shape[1])
-        else:
-            v[FOLLOW_UP_HOURS] = 0.0
-        contact.random(out=v[U_CONTACT : U_QUALIFY + 1])
+        self.scoring.standard_normal(out=v[Z_SCORE : Z_RESCORE + 1])
+        self.nurture.random(out=v[U_RECYCLE : U_RECYCLE_DELAY + 1])
+        self.follow_up.random(out=v[U_IGNORE])
+        v[FOLLOW_UP_HOURS] = self.follow_up_time.gamma(self.follow_up_shape, self.follow_up_scale, v.shape[1])
+        self.contact.random(out=v[U_CONTACT : U_QUALIFY + 1])
+        deal = self.deal
         deal.standard_normal(out=v[Z_CYCLE])
         deal.random(out=v[U_WIN])
         deal.standard_normal(out=v[Z_SIZE : Z_DISCOUNT + 1])
-        (rng or self.routing).random(out=v[U_OWNER])
+        self.routing.random(out=v[U_OWNER])
 
     def _codes(self, codes: tuple[int, ...]) -> np.ndarray:
         """Source code of each rate band, then -1 for a rejected candidate (one array per run)."""
@@ -216,14 +211,22 @@ class LeadSource:
         channel_quality = self.channel_quality.beta(ca, cb, n)
         ra, rb = self.readiness_beta
         v[READINESS] = self.readiness.beta(ra, rb, n)
-        self._attributes(v, None)
+        self._attributes(v)
         return v, u_accept, channel_quality
 
-    def outbound_day(self, day: float, start: float, end: float, prospecting_rep_hours: float, attempts_per_hour: float) -> DayBatch:
+    def outbound_day(self, day: float, start: float, end: float, prospecting_rep_hours: float, attempts_per_hour: float) -> list[Lead]:
         """Outbound meetings held in the working window ``[start, end)`` of ``day``, booked in
         ``prospecting_rep_hours``: attempts (Poisson), conversations and meetings (binomial
-        thinning, so the meetings are Poisson too). Returns the meetings; the funnel's counts
-        are in :attr:`funnel`."""
+        thinning, so the meetings are Poisson too). Returns the meetings as ``Lead`` objects in
+        time order, unscored (``score`` holds the noise draw), with no log row; the funnel's
+        counts are in :attr:`funnel`.
+
+        Every draw comes from the stream ``outbound_arrivals`` (quality and readiness from their
+        own), in the order of an inbound candidate's rows. A few meetings a day, so their floats
+        are drawn as arrays but built in Python: one call per distribution where rows follow one
+        another (a generator's consecutive draws of one distribution are the numbers of one
+        call), rather than an array of rows and a copy per lead. An outbound lead has no
+        follow-up time (it is touched at its meeting)."""
         sales = self.scenario.sales
         rng = self.outbound_arrivals
         rate = prospecting_rep_hours * attempts_per_hour
@@ -232,16 +235,38 @@ class LeadSource:
         n = int(rng.binomial(conversations, sales.outbound_meeting_rate)) if conversations else 0
         self.funnel = (attempts, conversations)
         if n == 0:  # as in inbound_day: no meeting, no draw
-            return EMPTY_BATCH
-        v = np.empty((len(ROWS), n))
-        times = v[TIME]
-        rng.random(out=times)
-        times.sort()
-        times *= end - start
-        times += start
+            return []
+        u = rng.random(n)
+        u.sort()
+        width = end - start
+        times = [t * width + start for t in u.tolist()]  # the bits of times *= width; times += start
         a, b = self.outbound_beta
-        v[QUALITY] = self.outbound_quality.beta(a, b, n)
+        quality = self.outbound_quality.beta(a, b, n).tolist()
         ra, rb = self.readiness_beta
-        v[READINESS] = self.outbound_readiness.beta(ra, rb, n)
-        self._attributes(v, rng)
-        return DayBatch(np.full(n, OUTBOUND, dtype=np.int8), v)
+        readiness = self.outbound_readiness.beta(ra, rb, n).tolist()
+        score = rng.standard_normal(2 * n).tolist()  # z_score, z_rescore
+        touch = rng.random(5 * n).tolist()  # u_recycle, u_recycle_delay, u_ignore, u_contact, u_qualify
+        z_cycle = rng.standard_normal(n).tolist()
+        u_win = rng.random(n).tolist()
+        size = rng.standard_normal(2 * n).tolist()  # z_size, z_discount
+        u_owner = rng.random(n).tolist()
+        records = zip(
+            times,
+            quality,
+            readiness,
+            score[:n],
+            score[n:],
+            touch[:n],
+            touch[n : 2 * n],
+            touch[2 * n : 3 * n],
+            [0.0] * n,  # follow-up hours
+            touch[3 * n : 4 * n],
+            touch[4 * n :],
+            z_cycle,
+            u_win,
+            size[:n],
+            size[n:],
+            u_owner,
+            strict=True,
+        )
+        return make_leads(records, [OUTBOUND] * n, [0] * n)
