@@ -226,7 +226,8 @@ class LeadFlow:
             return
         log = self.log
         v = b.values
-        self._score(v, self._readiness_lift)
+        # readiness is lifted here for the log's every lead, else in _send for the few that go on
+        self._score(v, self._readiness_lift if log is not None else None)
         mql = v[SCORE] >= self._mql_threshold
         # the leads that start something: MQLs sales follows up, and nurtured leads nurture recycles
         starts = np.where(mql, v[U_IGNORE] >= self.ignore_share, v[U_RECYCLE] < self._recycle_share)
@@ -241,7 +242,7 @@ class LeadFlow:
             log.outcome[rows[nurtured]] = NURTURE  # type: ignore[index]
             log.outcome[rows[unfollowed]] = UNFOLLOWED  # type: ignore[index]
         index = starts.nonzero()[0]  # np.flatnonzero of a 1-D mask, without its Python wrapper
-        n_queued, n_recycled = self._send(b.leads(index, rows)) if len(index) else (0, 0)
+        n_queued, n_recycled = self._send(b.leads(index, rows), None if log is not None else self._readiness_lift) if len(index) else (0, 0)
         self._count_fates(n, int(np.count_nonzero(mql)), n_queued, n_recycled)
 
     def _referral_arrivals(self, leads: list[Lead]) -> None:
@@ -256,29 +257,33 @@ class LeadFlow:
         c = self.counters
         c.created += len(leads)
         c.leads_referral += len(leads)
-        lift, readiness_lift, noise_sd, threshold = self._quality_lift, self._readiness_lift, self._noise_sd, self._mql_threshold
+        lift, noise_sd, threshold = self._quality_lift, self._noise_sd, self._mql_threshold
         n_mql = 0
         for lead in leads:
             q = lead.quality
             lead.quality = q = q + (1.0 - q) * lift
-            r = lead.readiness
-            lead.readiness = r + (1.0 - r) * readiness_lift
             lead.score = lead.score * noise_sd + q  # the batch's score row holds the noise draw
             if lead.score >= threshold:
                 n_mql += 1
-        self._count_fates(len(leads), n_mql, *self._send(leads))
+        self._count_fates(len(leads), n_mql, *self._send(leads, self._readiness_lift))
 
-    def _send(self, leads: list[Lead]) -> tuple[int, int]:
+    def _send(self, leads: list[Lead], readiness_lift: float | None) -> tuple[int, int]:
         """Scored leads on their way, in arrival order: an MQL that sales follows up joins the
         queue at its arrival (an event); a nurtured lead that nurture recycles comes back on the
         day it returns (:meth:`_returns`), if before the horizon. The others (unfollowed MQLs,
-        leads nurtured for good) start nothing. Returns how many were queued and recycled."""
+        leads nurtured for good) start nothing. Returns how many were queued and recycled.
+
+        ``readiness_lift``: today's lift of readiness, applied here lead by lead (the bits of
+        :meth:`_score`'s) unless it was applied to the whole batch (``None``)."""
         threshold, ignore_share, recycle_share = self._mql_threshold, self.ignore_share, self._recycle_share
         recycle_min, recycle_span, horizon, returning = self._recycle_min, self._recycle_span, self.horizon_days, self._returning
         env, on_arrival = self.env, self._queue_mql
         now = env.now
         queued = recycled = 0
         for lead in leads:
+            if readiness_lift is not None:
+                r = lead.readiness
+                lead.readiness = r + (1.0 - r) * readiness_lift
             if lead.score >= threshold:
                 if lead.u_ignore >= ignore_share:
                     queued += 1
@@ -331,7 +336,7 @@ class LeadFlow:
                 setattr(c, name, getattr(c, name) + count)
 
     def _score(self, v: np.ndarray, readiness_lift: float | None) -> None:
-        """Today's quality, readiness (``None``: no lift, outbound) and score, in place in the rows of ``v``.
+        """Today's quality, readiness (``None``: lifted later, lead by lead: see _send) and score, in place in the rows of ``v``.
 
         The bits are those of ``q + lift * (1 - q)`` and ``q + sd * z`` (IEEE products and sums
         are commutative); in place, the day's batch costs no temporary arrays per attribute."""
