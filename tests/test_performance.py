@@ -212,3 +212,28 @@ def test_outbound_meetings_carry_the_draws_of_an_array_filled_row_by_row() -> No
             got[fields.index("follow_up_days")] *= 24.0
             assert np.array(got).tobytes() == v[:, i].tobytes(), f"meeting {i} of {n}"
     assert len(seen) >= 8 and max(seen) > 10, seen
+
+
+def test_a_runs_totals_are_its_series_summed_as_pandas_sums_them() -> None:
+    """The recorder sums every flow's series in one numpy call: each total must be, bit for bit,
+    the pandas sum of its column (and each level's end its last value), over runs of different
+    structures, seeds and horizons (weeks that end part-way, a run shorter than a period)."""
+    from orgsim.model.outcomes import END, outcome
+
+    checked = 0
+    for structure, seed, days in [(None, 1, 400), (orgsim.presets.siloed(), 2, 1000.5), (orgsim.presets.shared_leader(), 3, 3.0)]:
+        result = orgsim.simulate(orgsim.Scenario(), structure, seed=seed, horizon_days=days)
+        for column in result.series.columns:
+            try:
+                kind = outcome(column).kind
+            except KeyError:
+                continue
+            if kind == "flow" and column in result.totals:
+                expected = float(result.series[column].sum())
+                assert np.float64(result.totals[column]).tobytes() == np.float64(expected).tobytes(), column
+                checked += 1
+            elif kind == "level" and END.format(column) in result.totals:
+                expected = float(result.series[column].iloc[-1])
+                assert np.float64(result.totals[END.format(column)]).tobytes() == np.float64(expected).tobytes(), column
+                checked += 1
+    assert checked > 200

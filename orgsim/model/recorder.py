@@ -253,8 +253,12 @@ class Recorder:
     def totals(self, series: pd.DataFrame, queued: int) -> dict[str, float]:
         """Flows summed over the run, levels at the end (``<level>_end``), overall ratios and
         the lead accounting (``queued``: MQLs still in the follow-up queue)."""
-        totals: dict[str, float] = {name: float(series[name].sum()) for name in self.flow_names}
-        totals.update({END.format(name): float(series[name].iloc[-1]) for name in self.level_names})
+        # Each flow's column summed as pandas sums a column (NaN skipped, numpy's pairwise sum
+        # along the contiguous column: the same bits), in one numpy call for all of them.
+        flows = np.ascontiguousarray(series[self.flow_names].to_numpy().T)
+        totals: dict[str, float] = dict(zip(self.flow_names, np.nansum(flows, axis=1).tolist(), strict=True))
+        ends = series[self.level_names].to_numpy()[-1].tolist()  # each level at the end
+        totals.update({END.format(name): float(value) for name, value in zip(self.level_names, ends, strict=True)})
         for name in TOTALS_ORDER:
             declared = outcome(name)
             totals[name] = _total_ratio(totals, declared) if declared.kind == "ratio" else float(series[name].sum())
