@@ -662,7 +662,7 @@ def main() -> None:
             f"<= {TARGET_DAY_MS:.2f} ms",
             f"{worst_day:.4f} ms ({worst_day_name})",
             worst_day <= TARGET_DAY_MS,
-        ),  # noqa: E501
+        ),
         (
             "memory growth, record_leads=False",
             f"< {NO_GROWTH_BYTES:.0f} B/lead",
