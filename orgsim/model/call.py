@@ -24,7 +24,7 @@ class Call(Timeout):
     makes: triggered (``ok``, with its value), scheduled with normal priority at
     ``env.now + delay``, so it takes its place among the other events exactly as that one
     would, and a run gives the same bits (``tests/test_call.py``). Built by one constructor
-    with the callback in hand, it saves about a quarter of the cost of scheduling and firing
+    with the callback in hand, it saves about a fifth of the cost of scheduling and firing
     an event. Processes still yield plain ``Timeout`` events.
     """
 
