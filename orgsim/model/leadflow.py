@@ -170,7 +170,7 @@ class LeadFlow:
                 c.outbound_conversations += source.funnel[1]
         self._release(inbound, outbound)
         if referred is not None:
-            self._referral_arrivals([lead for lead in referred if lead.arrived_at < self.horizon_days])
+            self._referral_arrivals(_before(referred, self.horizon_days))
         if day in self._returning:
             self._returns(self._returning.pop(day))
 
@@ -196,8 +196,7 @@ class LeadFlow:
         """
         horizon = self.horizon_days
         inbound = inbound.before(horizon)
-        if outbound and outbound[-1].arrived_at >= horizon:  # the last day of a run
-            outbound = [lead for lead in outbound if lead.arrived_at < horizon]
+        outbound = _before(outbound, horizon)
         rows_in = None
         if self.log is not None:
             rows_in, rows_out = self._log_rows(inbound, [lead.arrived_at for lead in outbound])
@@ -404,6 +403,13 @@ class LeadFlow:
         if self.log is not None:
             self.log.queued_at[lead.row] = lead.queued_at
         self._submit(lead)
+
+
+def _before(leads: list[Lead], horizon: float) -> list[Lead]:
+    """The leads (in arrival order) arriving before ``horizon``: all but on the last day of a run."""
+    if not leads or leads[-1].arrived_at < horizon:
+        return leads
+    return [lead for lead in leads if lead.arrived_at < horizon]
 
 
 def _log_scored(log: LeadLog, rows: Any, b: DayBatch) -> None:
