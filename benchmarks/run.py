@@ -5,6 +5,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/run.py           # full run, about 5 minutes on 2 quiet cores
     .venv/bin/python benchmarks/run.py --quick   # smoke run, about a minute (no 1M-lead runs)
     .venv/bin/python benchmarks/run.py --update-docs --json benchmarks/results.json
+    .venv/bin/python benchmarks/run.py --sobol 3 --update-docs   # every target of the round
 
 ``--update-docs`` puts every table and the verdicts, as Markdown, between the results markers
 of ``docs/performance.md``; ``--markdown PATH`` writes the same block to a file; ``--json PATH``
@@ -21,8 +22,11 @@ For the default scenario with no structure and with each preset structure it pri
 * the time ``import orgsim`` adds to importing simpy and numpy (fresh interpreters);
 * the paired ratio of orgsim's time per lead to the bare-SimPy reference
   (``benchmarks/reference.py``), measured interleaved in the same process;
+* with ``--sobol ROUNDS``, the Sobol benchmark study of ``benchmarks/sobol_study.py`` on
+  orgsim's pool and on a dask ``LocalCluster``, ROUNDS each, and its projected N = 512 time;
 
-and then the performance targets with PASS or MISS.
+and then the performance targets with PASS or MISS, and whether the machine was quiet (the
+reference's time per lead against :data:`QUIET_REFERENCE_US`).
 
 How things are counted. A run of ``orgsim.simulate`` includes a warm-up run of the scenario's
 base behaviour (``deals.warm_start_days``) that fills the pipeline; its leads are simulated
@@ -61,6 +65,7 @@ from typing import Any
 
 import simpy
 import simpy.core
+import sobol_study
 from reference import ReferenceParams, run_reference
 
 import orgsim
@@ -82,6 +87,9 @@ NO_LEAD_YEARS = 20  # horizon of the no-lead runs
 #: The bare-SimPy reference's time per lead on the quiet 2-core machine of round two's second
 #: session (docs/performance.md), the unit the no-lead day is scaled by on other machines.
 QUIET_REFERENCE_US = 6.4
+#: A session whose reference runs more than this much slower than QUIET_REFERENCE_US is not a
+#: quiet-machine session (the round's done-when asks for one); the script says so in the targets.
+QUIET_TOLERANCE = 1.15
 #: The default scenario with no source of leads and no warm-up: what a simulated day costs by itself.
 NO_LEADS = {
     "inbound.base_rate_per_day": 0.0,
@@ -481,6 +489,34 @@ def heaviest_imports(top: int) -> list[tuple[str, float]]:
     return sorted(added.items(), key=lambda item: -item[1])[:top]
 
 
+# -- 7. the Sobol study ----------------------------------------------------------------------------
+
+
+def dask_available() -> bool:
+    try:
+        importlib.import_module("dask.distributed")
+    except ImportError:
+        return False
+    return True
+
+
+def sobol_timings(rounds: int, options: list[str]) -> dict[str, list[sobol_study.Measurement]]:
+    """The Sobol benchmark study (``benchmarks/sobol_study.py`` with ``options``; its defaults:
+    N = 4, 352 three-year runs, 2 workers) ``rounds`` times on orgsim's process pool and on a
+    dask ``LocalCluster``, the executors taking turns (which goes first alternates)."""
+    executors = {"orgsim process pool": options, **({"dask LocalCluster": [*options, "--dask"]} if dask_available() else {})}
+    measured: dict[str, list[sobol_study.Measurement]] = {name: [] for name in executors}
+    for k in range(rounds):
+        order = list(executors) if k % 2 == 0 else list(reversed(executors))
+        for name in order:
+            measurement, _ = sobol_study.measure(sobol_study.parse_args(executors[name]))
+            if measurement.failed:
+                raise SystemExit(f"the Sobol study on the {name} had {measurement.failed} failed runs")
+            measured[name].append(measurement)
+            print(f"  round {k + 1}, {name}: {measurement.wall_s:.1f} s, {measurement.runs_per_s:.2f} runs/s", flush=True)
+    return measured
+
+
 # -- main ------------------------------------------------------------------------------------------
 
 
@@ -492,7 +528,18 @@ def main() -> None:
     parser.add_argument(
         "--update-docs", action="store_true", help=f"replace the results block of {DOC.name} (between its marker comments) with this run's"
     )
+    parser.add_argument(
+        "--sobol",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="also time the Sobol benchmark study (benchmarks/sobol_study.py: N = 4, 352 three-year runs) ROUNDS times on "
+        "orgsim's pool of 2 workers and on a dask LocalCluster of 2, taking turns; 3 for the round's done-when "
+        "(about 6 minutes more on 2 quiet cores)",
+    )
     args = parser.parse_args()
+    if args.sobol < 0:
+        parser.error(f"--sobol must be 0 or more rounds, not {args.sobol}")
     quick = args.quick
     started = time.perf_counter()
     scenario = orgsim.Scenario()
@@ -631,6 +678,42 @@ def main() -> None:
     note()
     DATA["import"] = {"base_s": base, "full_s": full, "added_ms": import_ms, "heaviest_ms": dict(heavy)}
 
+    sobol: dict[str, list[sobol_study.Measurement]] = {}
+    if args.sobol:
+        options = ["--samples", "2", "--horizon-days", "365"] if quick else []
+        study = sobol_study.parse_args(options)
+        rounds_text = f"{args.sobol} round" + ("s" if args.sobol > 1 else "")
+        section(
+            f"the Sobol benchmark study ({len(sobol_study.UNCERTAINTIES)} uncertainties, N = {study.samples}, "
+            f"4 structures, {study.horizon_days:g} days; {rounds_text}, executors taking turns, wall time)"
+        )
+        sobol = sobol_timings(args.sobol, options)
+        rows = []
+        for name, measured in sobol.items():
+            m = measured[0]
+            rows.append(
+                [
+                    f"{name}, {m.workers} workers",
+                    str(m.runs),
+                    spread([x.wall_s for x in measured], 1),
+                    spread([x.runs_per_s for x in measured]),
+                    spread([x.projected_s / 3600 for x in measured]),
+                ]
+            )
+        print_table(["executor", "runs", "wall s", "runs/s", f"projected N = {sobol_study.FULL_SAMPLES} wall, h"], rows)
+        m = next(iter(sobol.values()))[0]
+        note(
+            f"The N = {sobol_study.FULL_SAMPLES} study is {m.full_runs:,} runs; its wall time is projected from each measured rate "
+            "(a projection, not a measurement). The pool's time includes starting its workers; the cluster's start is not "
+            "included. Runs are independent, so a real cluster's throughput is about the workers times the per-worker rate."
+            + ("" if "dask LocalCluster" in sobol else " dask.distributed is not installed: no LocalCluster rounds.")
+        )
+        note()
+        DATA["sobol"] = {
+            name: [{"wall_s": x.wall_s, "runs": x.runs, "runs_per_s": x.runs_per_s, "projected_s": x.projected_s} for x in measured]
+            for name, measured in sobol.items()
+        }
+
     section("targets")
     worst_ratio_name = max(names, key=lambda n: statistics.median(ratios[n]))
     worst_ratio = statistics.median(ratios[worst_ratio_name])
@@ -678,8 +761,28 @@ def main() -> None:
         ("2-worker / 1-worker throughput", f">= {TARGET_SPEEDUP:.1f}", f"{speedup:.2f}", speedup >= TARGET_SPEEDUP),
         ("import orgsim over simpy + numpy", f"<= {TARGET_IMPORT_MS:.0f} ms", f"{import_ms:.0f} ms", import_ms <= TARGET_IMPORT_MS),
     ]
+    if sobol:
+        hours = {name: statistics.median(x.projected_s for x in measured) / 3600 for name, measured in sobol.items()}
+        pool = hours["orgsim process pool"]
+        measured_text = ", ".join(f"{h:.2f} h ({name})" for name, h in hours.items())
+        within = pool <= sobol_study.BUDGET_SECONDS / 3600
+        name = f"Sobol N = {sobol_study.FULL_SAMPLES}, 2 cores (projected" + (", quick: 365-day runs)" if quick else ")")
+        targets.append((name, "<= 1 h", measured_text, within))
     print_table(["target", "goal", "measured (worst structure)", "result"], [[t, g, m, verdict(ok)] for t, g, m, ok in targets])
     DATA["targets"] = {t: {"goal": g, "measured": m, "met": ok} for t, g, m, ok in targets}
+    slowdown = reference_us / QUIET_REFERENCE_US
+    quiet = slowdown <= QUIET_TOLERANCE
+    note(
+        f"Machine speed: the bare-SimPy reference took {reference_us:.2f} us a lead, against {QUIET_REFERENCE_US} on the quiet "
+        f"machine of the round's second session ({slowdown:.2f}x): "
+        + (
+            "a quiet-machine session."
+            if quiet
+            else f"NOT a quiet-machine session (more than {QUIET_TOLERANCE:.2f}x): the absolute times above are slower than the "
+            "targets assume; the ratios are not affected."
+        )
+    )
+    DATA["quiet_machine"] = {"reference_us": reference_us, "slowdown": slowdown, "quiet": quiet}
     total = time.perf_counter() - started
     note(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; total {total:.0f} s wall")
     DATA["total_wall_s"] = total

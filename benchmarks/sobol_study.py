@@ -350,7 +350,8 @@ def report(m: Measurement, study: Sensitivity, top: int) -> None:
             print(largest[["S1", "S1_conf", "ST", "ST_conf"]].to_string())
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line's options, checked (``benchmarks/run.py --sobol`` builds its studies from them too)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--samples", type=int, default=DEFAULT_SAMPLES, help=f"Sobol base sample N, a power of 2 (default {DEFAULT_SAMPLES})"
@@ -370,7 +371,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--workers must be >= 1")
     if args.samples < 2 or args.samples & (args.samples - 1):
         parser.error("--samples must be a power of two >= 2")
+    return args
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     print(__doc__.splitlines()[0])
     print(UNCERTAINTIES)
     measurement, study = measure(args)
