@@ -30,16 +30,20 @@ import numpy as np
 
 from orgsim.config import Scenario
 from orgsim.model.batch import (
+    EMPTY_BATCH,
     QUALITY,
     READINESS,
     SCORE,
+    TIME,
     U_IGNORE,
     U_RECYCLE,
+    Z_SCORE,
     DayBatch,
     Lead,
+    make_leads,
 )
 from orgsim.model.call import Call
-from orgsim.model.leadsource import LeadSource
+from orgsim.model.leadsource import Candidates, LeadSource
 from orgsim.model.outcomes import CAMPAIGN, CHANNEL, INBOUND, OUTBOUND, SOURCE_FLOWS
 from orgsim.model.recorder import NURTURE, OPEN, UNFOLLOWED
 
@@ -55,6 +59,11 @@ if TYPE_CHECKING:
 #: A day's referral leads up to this many go through the lead flow one by one in Python floats
 #: (LeadFlow._referral_arrivals); more are merged into the day's inbound batch.
 FEW_REFERRALS = 8
+#: Without a lead log, a day's inbound candidates go through one by one in Python floats
+#: (LeadFlow._inbound_few); ``False`` sends them as a numpy batch, as with the log (the same bits).
+INBOUND_IN_PYTHON = True
+#: The rows a candidate's fate at arrival reads (LeadFlow._inbound_few).
+_FATE_ROWS = [QUALITY, Z_SCORE, U_IGNORE, U_RECYCLE]
 
 
 class LeadFlow:
@@ -147,16 +156,26 @@ class LeadFlow:
         self._rates = ((INBOUND, inbound * open_market), (CAMPAIGN, campaign * open_market), (CHANNEL, self._channel_rate * open_market))
 
     def arrive(self, day: int) -> None:
-        """Draw and release the leads of ``[day, day + 1)`` (outbound ones on working days only)."""
+        """Draw and release the leads of ``[day, day + 1)`` (outbound ones on working days only).
+
+        Without a lead log and with at most ``FEW_REFERRALS`` referral leads, the day's inbound
+        candidates are thinned and scored one by one in Python floats (:meth:`_inbound_few`) and
+        the referral leads go through on their own; otherwise as one numpy batch
+        (:meth:`_inbound_arrivals`), the referral leads merged into it. The same bits either way
+        (``tests/test_performance.py``)."""
         calendar = self.calendar
-        inbound = self.source.inbound_day(float(day), self._rates, self.rate_bound)
         referrals = self.referrals
+        n = referrals.count(day) if referrals is not None else 0
+        separate = self.log is None and n <= FEW_REFERRALS  # the referral leads go on their own
+        in_python = separate and INBOUND_IN_PYTHON
+        candidates = self.source.candidates(float(day), self.rate_bound) if in_python else None
+        inbound = EMPTY_BATCH if in_python else self.source.inbound_day(float(day), self._rates, self.rate_bound)
         referred = None
-        if referrals is not None and (n := referrals.count(day)):
-            if self.log is None and n <= FEW_REFERRALS:
-                referred = referrals.leads(day, n)
+        if n:
+            if separate:
+                referred = referrals.leads(day, n)  # type: ignore[union-attr]
             else:
-                inbound = inbound.merge(referrals.batch(day, n))
+                inbound = inbound.merge(referrals.batch(day, n))  # type: ignore[union-attr]
         outbound: list[Lead] = []
         if calendar.is_workday(day):
             # Meetings held today were booked in the prospecting time since the last working day.
@@ -168,7 +187,14 @@ class LeadFlow:
                 c = self.counters
                 c.outbound_attempts += source.funnel[0]
                 c.outbound_conversations += source.funnel[1]
-        self._release(inbound, outbound)
+        if in_python:
+            outbound = _before(outbound, self.horizon_days)
+            if outbound:
+                self._outbound_arrivals(outbound)
+            if candidates is not None:
+                self._inbound_few(candidates, day)
+        else:
+            self._release(inbound, outbound)
         if referred is not None:
             self._referral_arrivals(_before(referred, self.horizon_days))
         if day in self._returning:
@@ -243,6 +269,72 @@ class LeadFlow:
         index = starts.nonzero()[0]  # np.flatnonzero of a 1-D mask, without its Python wrapper
         n_queued, n_recycled = self._send(b.leads(index, rows), None if log is not None else self._readiness_lift) if len(index) else (0, 0)
         self._count_fates(n, int(np.count_nonzero(mql)), n_queued, n_recycled)
+
+    def _inbound_few(self, candidates: Candidates, day: int) -> None:
+        """The day's inbound candidates thinned, scored and sent on one by one in Python floats
+        (no lead log): what :meth:`LeadSource.inbound_day` and :meth:`_inbound_arrivals` do as a
+        numpy batch, which costs more in numpy's calls (about 20 a day) than the arithmetic on
+        the day's 40-50 candidates does in Python.
+
+        The same float operations and decisions, so the same bits: a candidate's rate band is
+        the first cumulative rate above its uniform (``searchsorted(..., side="right")``); its
+        quality, if accepted, ``q + (1 - q) * lift`` (a channel lead's its own draw's); its score
+        ``z * sd + q``. Only the leads that start something become ``Lead`` objects."""
+        v, u_accept, channel_quality = candidates
+        if day + 1 > self.horizon_days:  # the run's last day: the candidates before the horizon
+            n = int(v[TIME].searchsorted(self.horizon_days))
+            v, u_accept, channel_quality = v[:, :n], u_accept[:n], channel_quality[:n]
+        quality, z_score, u_ignore, u_recycle = v[_FATE_ROWS].tolist()
+        rates = self._rates
+        (code0, rate0), (code1, rate1), (code2, rate2) = rates  # the inbound, campaign and channel bands (start_day)
+        c0 = rate0  # the cumulative rates: the sums of LeadSource.inbound_day's accumulate
+        c1 = c0 + rate1
+        c2 = c1 + rate2
+        channel_q = channel_quality.tolist() if code2 == CHANNEL and rate2 > 0 else None
+        lift, noise_sd, threshold = self._quality_lift, self._noise_sd, self._mql_threshold
+        ignore_share, recycle_share = self.ignore_share, self._recycle_share
+        n0 = n1 = n2 = mqls = 0
+        starting: list[int] = []
+        fates: list[tuple[int, float, float]] = []  # (source, quality, score) of the leads that start something
+        for i, u in enumerate(u_accept.tolist()):
+            # the rate band: the first cumulative rate above u (searchsorted(..., side="right"))
+            if u < c0:
+                n0 += 1
+                source, q = code0, quality[i]
+            elif u < c1:
+                n1 += 1
+                source, q = code1, quality[i]
+            elif u < c2:
+                n2 += 1
+                source, q = code2, channel_q[i] if channel_q is not None else quality[i]
+            else:
+                continue  # above the day's total rate: thinned out
+            q = q + (1.0 - q) * lift
+            score = z_score[i] * noise_sd + q
+            if score >= threshold:
+                mqls += 1
+                if u_ignore[i] < ignore_share:
+                    continue  # an MQL sales does not follow up
+            elif u_recycle[i] >= recycle_share:
+                continue  # nurtured for good
+            starting.append(i)
+            fates.append((source, q, score))
+        counts = ((code0, n0), (code1, n1), (code2, n2))
+        accepted = n0 + n1 + n2
+        c = self.counters
+        c.created += accepted
+        for code, count in counts:
+            if count:
+                name = SOURCE_FLOWS[code]
+                setattr(c, name, getattr(c, name) + count)
+        queued = recycled = 0
+        if starting:
+            records = v[:, starting].T.tolist()
+            for record, (_, q, score) in zip(records, fates, strict=True):
+                record[QUALITY], record[SCORE] = q, score
+            leads = make_leads(records, [source for source, _, _ in fates], [0] * len(fates))
+            queued, recycled = self._send(leads, self._readiness_lift)
+        self._count_fates(accepted, mqls, queued, recycled)
 
     def _referral_arrivals(self, leads: list[Lead]) -> None:
         """A few referral leads (at most ``FEW_REFERRALS``, no lead log): what

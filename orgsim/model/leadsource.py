@@ -169,12 +169,7 @@ class LeadSource:
         holds the day (another run with the same scenario and seed drew them), else from the
         streams (and go on the tape, if there is one).
         """
-        tape = self.tape
-        candidates = tape.replay(int(day), self._inbound_streams) if tape is not None else MISSING
-        if candidates is MISSING:
-            candidates = self._candidates(day, rate_bound)
-            if tape is not None:
-                tape.record(int(day), candidates, self._inbound_streams)
+        candidates = self.candidates(day, rate_bound)
         if candidates is None:
             return EMPTY_BATCH
         v, u_accept, channel_quality = candidates
@@ -187,6 +182,19 @@ class LeadSource:
         if any(rate > 0 for code, rate in rates if code == CHANNEL):  # else no candidate is a channel lead
             np.copyto(batch.values[QUALITY], channel_quality[keep], where=batch.source == CHANNEL)
         return batch
+
+    def candidates(self, day: float, rate_bound: float) -> Candidates | None:
+        """The inbound candidates of ``[day, day + 1)`` at the thinning bound ``rate_bound``, not
+        thinned (:meth:`inbound_day` thins them as a batch, ``LeadFlow._inbound_few`` one by one):
+        from :attr:`tape` when it holds the day, else drawn (and put on the tape, if there is
+        one); ``None`` for a day with none. The arrays are the tape's: read them, never write."""
+        tape = self.tape
+        candidates = tape.replay(int(day), self._inbound_streams) if tape is not None else MISSING
+        if candidates is MISSING:
+            candidates = self._candidates(day, rate_bound)
+            if tape is not None:
+                tape.record(int(day), candidates, self._inbound_streams)
+        return candidates
 
     def _candidates(self, day: float, rate_bound: float) -> Candidates | None:
         """The day's inbound candidates, drawn: their rows, their thinning uniforms (times the
