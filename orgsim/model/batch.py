@@ -123,7 +123,7 @@ class DayBatch:
         floats; ``rows``: the batch's lead-log rows (``None`` without a log)."""
         # One fancy index and one tolist for all of a lead's floats (its column of the batch),
         # rather than a numpy call per attribute: the calls, not the arithmetic, cost the time.
-        floats = self.values[:, index].T.tolist()
+        floats = self.values.take(index, 1).T.tolist()  # take: values[:, index]'s values, in fewer microseconds
         sources = self.source[index].tolist()
         row_ids = rows[index].tolist() if rows is not None else [0] * len(index)
         return make_leads(floats, sources, row_ids)

@@ -63,7 +63,7 @@ FEW_REFERRALS = 8
 #: (LeadFlow._inbound_few); ``False`` sends them as a numpy batch, as with the log (the same bits).
 INBOUND_IN_PYTHON = True
 #: The rows a candidate's fate at arrival reads (LeadFlow._inbound_few).
-_FATE_ROWS = [QUALITY, Z_SCORE, U_IGNORE, U_RECYCLE]
+_FATE_ROWS = np.array([QUALITY, Z_SCORE, U_IGNORE, U_RECYCLE])
 
 
 class LeadFlow:
@@ -284,7 +284,7 @@ class LeadFlow:
         if day + 1 > self.horizon_days:  # the run's last day: the candidates before the horizon
             n = int(v[TIME].searchsorted(self.horizon_days))
             v, u_accept, channel_quality = v[:, :n], u_accept[:n], channel_quality[:n]
-        quality, z_score, u_ignore, u_recycle = v[_FATE_ROWS].tolist()
+        quality, z_score, u_ignore, u_recycle = v.take(_FATE_ROWS, 0).tolist()  # take: v[_FATE_ROWS]'s values, in fewer microseconds
         rates = self._rates
         (code0, rate0), (code1, rate1), (code2, rate2) = rates  # the inbound, campaign and channel bands (start_day)
         c0 = rate0  # the cumulative rates: the sums of LeadSource.inbound_day's accumulate
@@ -329,7 +329,7 @@ class LeadFlow:
                 setattr(c, name, getattr(c, name) + count)
         queued = recycled = 0
         if starting:
-            records = v[:, starting].T.tolist()
+            records = v.take(starting, 1).T.tolist()  # the starting leads' columns (take: v[:, starting]'s values)
             for record, (_, q, score) in zip(records, fates, strict=True):
                 record[QUALITY], record[SCORE] = q, score
             leads = make_leads(records, [source for source, _, _ in fates], [0] * len(fates))
