@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/compare_to.py HEAD~1            # 7 paired repeats
     .venv/bin/python benchmarks/compare_to.py main --repeats 11 --horizon-days 730
+    .venv/bin/python benchmarks/compare_to.py HEAD~1 --study --horizon-days 1095   # as in a study's worker
 
 The ref is checked out into a temporary git worktree; each repeat runs one fresh interpreter per
 tree (the ref's, then the working tree's, alternating which goes first), each simulating the
@@ -11,7 +12,12 @@ default scenario under every preset for ``--horizon-days`` with seeds 1-2, and r
 (``time.process_time``) per lead simulated (``leads_created`` of the runs; the warm-up's leads are
 simulated too and counted by neither side, so the ratio compares like with like when both sides
 have a warm start). It prints min/median/max of each side's microseconds per lead and of the
-paired ratio (working tree / ref). Nothing here is a test.
+paired ratio (working tree / ref).
+
+``--study`` runs the same simulations the way an experiment's worker does: the structures of a
+seed one after another through ``orgsim.model.simulate.simulate_sharing`` (which shares the warm-up
+and the inbound candidates among them), on a ref that has it (plain ``simulate`` on an older one,
+which then shares the warm-up only). Nothing here is a test.
 """
 
 from __future__ import annotations
@@ -29,22 +35,27 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBE = """
 import json, sys, time
 import orgsim
+import orgsim.model.simulate
 presets = orgsim.presets.all()
 structures = list(presets.values()) if isinstance(presets, dict) else list(presets)
 scenario = orgsim.Scenario()
-orgsim.simulate(scenario, structures[0], seed=0, horizon_days=30)  # warm the imports
+study = {study}
+run = getattr(orgsim.model.simulate, "simulate_sharing", orgsim.simulate) if study else orgsim.simulate
+run(scenario, structures[0], seed=0, horizon_days=30)  # warm the imports
 start = time.process_time()
 leads = 0.0
-for structure in structures:
-    for seed in (1, 2):
-        leads += orgsim.simulate(scenario, structure, seed=seed, horizon_days={horizon}).totals["leads_created"]
+pairs = [(structure, seed) for seed in (1, 2) for structure in structures] if study else [
+    (structure, seed) for structure in structures for seed in (1, 2)
+]
+for structure, seed in pairs:
+    leads += run(scenario, structure, seed=seed, horizon_days={horizon}).totals["leads_created"]
 print(json.dumps({{"seconds": time.process_time() - start, "leads": leads}}))
 """
 
 
-def _probe(tree: Path, horizon_days: float) -> tuple[float, float]:
+def _probe(tree: Path, horizon_days: float, study: bool = False) -> tuple[float, float]:
     out = subprocess.run(
-        [sys.executable, "-c", PROBE.format(horizon=horizon_days)],
+        [sys.executable, "-c", PROBE.format(horizon=horizon_days, study=study)],
         cwd=tree,
         env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -64,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("ref", help="a git ref to compare the working tree with (e.g. HEAD~1, main)")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--horizon-days", type=float, default=365.0)
+    parser.add_argument("--study", action="store_true", help="run as an experiment's worker does (simulate_sharing, seed by seed)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="orgsim-ref-") as tmp:
         ref_tree = Path(tmp) / "ref"
@@ -72,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             ref_us, work_us, ratios = [], [], []
             for i in range(args.repeats):
                 order = [("ref", ref_tree), ("work", ROOT)] if i % 2 == 0 else [("work", ROOT), ("ref", ref_tree)]
-                got = {name: _probe(tree, args.horizon_days) for name, tree in order}
+                got = {name: _probe(tree, args.horizon_days, args.study) for name, tree in order}
                 r = got["ref"][0] / got["ref"][1] * 1e6
                 w = got["work"][0] / got["work"][1] * 1e6
                 ref_us.append(r)
