@@ -280,3 +280,77 @@ def test_runs_are_the_same_whether_inbound_candidates_go_one_by_one_or_as_a_batc
     assert calls["few"] > 1000
     channel = one_by_one.totals
     assert channel["leads_channel"] > 0 and channel["leads_campaign"] > 0 and channel["leads_recycled"] > 0
+
+
+def _scalar_fields(section: dict, prefix: str = "") -> list[tuple[str, object]]:
+    """A scenario's scalar numeric and boolean fields, by dotted name."""
+    out: list[tuple[str, object]] = []
+    for name, value in section.items():
+        if isinstance(value, dict):
+            out += _scalar_fields(value, f"{prefix}{name}.")
+        elif isinstance(value, bool | int | float):
+            out.append((f"{prefix}{name}", value))
+    return out
+
+
+def test_the_candidate_key_holds_every_input_of_the_inbound_candidates() -> None:
+    """Runs with the same seed and the same ``LeadSource.candidate_key`` replay one another's
+    candidate tape (``simulate_sharing``), so a scenario field the key leaves out must not change
+    the candidates. Every scalar field in turn is moved (a switch flipped, a number up by 10%, or
+    down, or off zero, whatever validates); where the key stays, 40 days of candidates drawn from
+    the same seed are the same arrays; the fields known to feed the candidates change the key."""
+    from orgsim.config import ValidationError
+    from orgsim.model import Model
+
+    def source(scenario: orgsim.Scenario) -> tuple[object, object, float]:
+        model = Model(scenario, None, seed=5, horizon_days=40)
+        leadflow = model.leadflow
+        return leadflow.source.candidate_key(leadflow.rate_bound), leadflow.source, leadflow.rate_bound
+
+    def draws(src: object, bound: float) -> list:  # type: ignore[type-arg]
+        return [src._candidates(float(day), bound) for day in range(40)]  # type: ignore[attr-defined]
+
+    base = orgsim.Scenario()
+    base_key, base_source, base_bound = source(base)
+    expected = draws(base_source, base_bound)
+    kept, changed = 0, set()
+    for name, value in _scalar_fields(base.to_dict()):
+        if isinstance(value, bool):
+            moves: list[object] = [not value]
+        elif isinstance(value, int):
+            moves = [value + 1, value - 1]
+        else:
+            moves = [value * 1.1, value * 0.9] if value else [0.1, 0.5]
+        for moved in moves:
+            try:
+                scenario = base.replace(**{name: moved})
+            except ValidationError:
+                continue
+            key, src, bound = source(scenario)
+            if key != base_key:
+                changed.add(name)
+            else:
+                kept += 1
+                for got, want in zip(draws(src, bound), expected, strict=True):
+                    assert (got is None) == (want is None), name
+                    if got is not None:
+                        for a, b in zip(got, want, strict=True):
+                            np.testing.assert_array_equal(a, b, err_msg=name)
+            break
+    assert kept > 150
+    feeds = {
+        "inbound.base_rate_per_day",
+        "inbound.working_hours_share",
+        "market.brand_inbound_lift",
+        "market.content_inbound_lift",
+        "market.campaign_rate_per_day_max",
+        "growth.channel_leads_per_day",
+        "growth.channel_quality_mean",
+        "leads.inbound_quality_mean",
+        "leads.readiness_concentration",
+        "sales.follow_up_hours_mean",
+        "sales.follow_up_hours_cv",
+        "calendar.workday_start_hour",
+        "calendar.business_hours",
+    }
+    assert feeds <= changed, feeds - changed

@@ -136,6 +136,26 @@ class LeadSource:
         self._code_arrays: dict[tuple[int, ...], np.ndarray] = {}
         self.funnel = (0, 0)  # the last outbound day's attempts and conversations
 
+    def candidate_key(self, rate_bound: float) -> tuple[Any, ...]:
+        """Every input of the inbound candidates but the seed: two runs with the same seed and
+        the same key draw the same candidates, whatever else their scenarios set (a Sobol
+        study's points that differ only in, say, the churn hazard share a tape). The thinning
+        bound, the arrival profile, the three Beta shapes and the follow-up Gamma: what
+        :meth:`_candidates` and :meth:`_attributes` read (``tests/test_performance.py`` changes
+        every scenario field in turn and checks that a field which leaves the key alone leaves
+        the candidates alone)."""
+        p = self.profile
+        profile = None if p is None else (p.start, p.end, p.inside, p.outside, p.calendar.workdays_per_week)
+        return (
+            rate_bound,
+            profile,
+            self.inbound_beta,
+            self.channel_beta,
+            self.readiness_beta,
+            self.follow_up_shape,
+            self.follow_up_scale,
+        )
+
     def _attributes(self, v: np.ndarray) -> None:
         """Downstream draws per candidate, into the rows of ``v``, each from its own stream.
 

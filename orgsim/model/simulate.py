@@ -39,7 +39,9 @@ def package_versions() -> dict[str, str]:
     return dict(_versions())
 
 
-RunKey = tuple[Scenario, int, tuple[int, ...], int]  # a scenario and a seed (entropy, spawn key, pool size)
+#: A scenario (the warm-up's key) or what the inbound candidates read of one (the tape's:
+#: LeadSource.candidate_key), and a seed (entropy, spawn key, pool size).
+RunKey = tuple[Any, int, tuple[int, ...], int]
 
 #: The last warm-up's key and open pipeline (see :func:`_warm_pipeline`): one entry per process.
 _last_warm_up: tuple[RunKey, list[OpenDeal]] | None = None
@@ -51,7 +53,7 @@ _tape_lock = threading.Lock()
 TAPE_MAX_DAYS = 2048
 
 
-def _run_key(scenario: Scenario, seed: np.random.SeedSequence) -> RunKey:
+def _run_key(scenario: Any, seed: np.random.SeedSequence) -> RunKey:
     return (scenario, int(seed.entropy), tuple(int(k) for k in seed.spawn_key), int(seed.pool_size))
 
 
@@ -132,15 +134,19 @@ def simulate_sharing(
     seed: Seed,
     horizon_days: float | None = None,
 ) -> RunResult:
-    """:func:`simulate`, sharing the inbound candidates with the previous run of the same
-    scenario and seed in this process (what an experiment's worker runs).
+    """:func:`simulate`, sharing the inbound candidates with the previous run in this process
+    that drew the same ones (what an experiment's worker runs).
 
-    The inbound candidates depend on the scenario and the seed only, never on the structure;
-    not drawing them again saves about 6% of a three-year run. The first run of a scenario and seed records
-    them on a :class:`~orgsim.model.leadsource.CandidateTape` (at most ``TAPE_MAX_DAYS`` days),
-    the next ones replay it: the same arrays, so the same bits as :func:`simulate`. The tape
-    is kept for the next run (one per process, up to 14 MB), which is why plain
-    :func:`simulate` does not do this.
+    The inbound candidates depend on the seed and a few inputs of the scenario only
+    (:meth:`~orgsim.model.leadsource.LeadSource.candidate_key`: the thinning bound, the arrival
+    profile, the Beta shapes of quality and readiness, the follow-up time), never on the
+    structure; not drawing them again saves about 6% of a three-year run. So the structures of
+    a scenario and seed share them, and so do the points of a sweep or a Sobol design that
+    differ only in other parameters. The first run records them on a
+    :class:`~orgsim.model.leadsource.CandidateTape` (at most ``TAPE_MAX_DAYS`` days), the next
+    ones replay it: the same arrays, so the same bits as :func:`simulate`. The tape is kept for
+    the next run (one per process, up to 14 MB), which is why plain :func:`simulate` does not
+    do this.
     """
     return _simulate(scenario, structure, seed=seed, horizon_days=horizon_days, record_leads=False, share_candidates=True)
 
@@ -177,7 +183,8 @@ def _simulate(
         model.carry_in(_warm_pipeline(scenario, seed_ss), warm_days)
     if share_candidates and _tape_lock.acquire(blocking=False):
         try:
-            model.leadflow.source.tape = _tape_for(_run_key(scenario, seed_ss))
+            leadflow = model.leadflow  # the tape is shared by every run with the same seed and the same candidates' inputs
+            leadflow.source.tape = _tape_for(_run_key(leadflow.source.candidate_key(leadflow.rate_bound), seed_ss))
             series, totals, leads, reps = model.run()
         except BaseException:
             _forget_tape()  # a run stopped part-way leaves a tape nobody can go on from
