@@ -1,7 +1,8 @@
 """Drawing the leads (MODEL.md 3.1): :class:`LeadSource` draws each day's inbound candidates and
 outbound meetings from the named streams, and :class:`CandidateTape` keeps the inbound
-candidates of one scenario and seed for the next run that needs them (the structures of a
-study). :mod:`orgsim.model.leadflow` describes the processes and decides what the leads become.
+candidates of one seed and candidate key for the next run that needs them (the structures of a
+study, and its points that differ only in what the candidates do not read).
+:mod:`orgsim.model.leadflow` describes the processes and decides what the leads become.
 """
 
 from __future__ import annotations
@@ -51,14 +52,16 @@ MISSING: Any = object()  # a day the tape does not hold
 
 
 class CandidateTape:
-    """The inbound candidates of one scenario and seed, day by day, as the first run drew them.
+    """The inbound candidates of one seed and candidate key, day by day, as the first run drew them.
 
-    The candidates depend on the scenario and the seed only, never on the structure (common
-    random numbers). The structures of a study that share a scenario and a seed run one after
-    the other in a worker (:func:`orgsim.model.simulate.simulate_sharing` keeps one tape per
-    process), so the first run records its candidates and the next ones replay them: the same
-    arrays, so the same bits. A run that needs a day past the tape takes over the streams'
-    state where the recording stopped, draws on, and records. At most ``max_days`` days are
+    The candidates depend on the seed and a few inputs of the scenario only
+    (:meth:`LeadSource.candidate_key`), never on the structure (common random numbers). The
+    runs of a study that share them (its structures, and its points that differ only in what
+    the candidates do not read) run one after the other in a worker
+    (:func:`orgsim.model.simulate.simulate_sharing` keeps one tape per process), so the first
+    run records its candidates and the next ones replay them: the same arrays, so the same bits.
+    A run that needs a day past the tape takes over the streams' state where the recording
+    stopped, draws on, and records. At most ``max_days`` days are
     kept (about 7 kB a day at the default rates); then the streams' state is kept instead.
     """
 
@@ -186,7 +189,7 @@ class LeadSource:
         ``rates`` are the day's ``(source code, rate per day)`` pairs, summing to at most
         ``rate_bound``, the upper bound used for thinning (constant over a run, so that the
         candidates do not depend on the rates). The candidates come from :attr:`tape` when it
-        holds the day (another run with the same scenario and seed drew them), else from the
+        holds the day (another run with the same seed and candidate key drew them), else from the
         streams (and go on the tape, if there is one).
         """
         candidates = self.candidates(day, rate_bound)
