@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 import orgsim
 from orgsim.config import scenario as config
+from orgsim.config.customers import past_wins
 from orgsim.config.structure import _RANGES, Leader, Structure
 from orgsim.model.recorder import FLOW_COUNTERS, OUTCOMES
 
@@ -52,6 +53,14 @@ SIZE_CAPS: dict[str, tuple[float, float]] = {
     "leadership.plan_prior_bookings_usd": (0.0, 1e8),
     "deals.list_price_usd": (1e3, 1e6),
 }
+
+#: The most referral leads a day an example may expect (a speed cap, like SIZE_CAPS). Referral
+#: leads grow with the installed base (the plan's past wins, all kept when churn is off) and with
+#: delight over its reference (up to 1 / customers.delight_reference, unbounded as the reference
+#: nears 0), which no cap on a single field bounds: the model's own ceiling, 1e5 a day, makes a
+#: 120-day example of millions of leads (tens of seconds). `scenarios` scales the referral rate
+#: down to stay under this bound.
+MAX_REFERRAL_LEADS_PER_DAY = 50.0
 
 SETTINGS = settings(
     deadline=None,
@@ -139,7 +148,24 @@ def scenarios(draw: st.DrawFn, **fixed: Any) -> orgsim.Scenario:
         if all(k["weight"] == 0 for k in kinds):
             kinds[0]["weight"] = 1.0
     scenario = orgsim.Scenario.from_dict(data)
-    return scenario.replace(**fixed) if fixed else scenario
+    scenario = scenario.replace(**fixed) if fixed else scenario
+    return _referrals_capped(scenario)
+
+
+def _referrals_capped(scenario: orgsim.Scenario) -> orgsim.Scenario:
+    """``scenario`` with its referral rate scaled down so that an upper bound of its referral leads
+    a day is at most ``MAX_REFERRAL_LEADS_PER_DAY``: the installed base at time 0 (every past win)
+    plus a generous 100 wins a day in the run, times the referrals per customer, times delight's
+    largest ratio to its reference (delight is a weighted mean of effects in [0, 1])."""
+    customers, deals, leadership = scenario.customers, scenario.deals, scenario.leadership
+    base = past_wins(customers, deals.list_price_usd, deals.discount_mean, leadership.plan_prior_bookings_usd, leadership.plan_growth)
+    most_customers = base + 100.0 * scenario.horizon_days
+    ratio = max(1.0, 1.0 / customers.delight_reference) if customers.delight_reference > 0 else math.inf
+    per_day = customers.referrals_per_customer_per_year * most_customers * ratio / 365.0
+    if not per_day > MAX_REFERRAL_LEADS_PER_DAY:
+        return scenario
+    scaled = customers.referrals_per_customer_per_year * MAX_REFERRAL_LEADS_PER_DAY / per_day
+    return scenario.replace(**{"customers.referrals_per_customer_per_year": scaled})
 
 
 @st.composite
