@@ -59,7 +59,9 @@ SIZE_CAPS: dict[str, tuple[float, float]] = {
 #: delight over its reference (up to 1 / customers.delight_reference, unbounded as the reference
 #: nears 0), which no cap on a single field bounds: the model's own ceiling, 1e5 a day, makes a
 #: 120-day example of millions of leads (tens of seconds). `scenarios` scales the referral rate
-#: down to stay under this bound.
+#: down to stay under this bound. Every example must be fast, not only those drawn today: Hypothesis
+#: mixes constants from the source of the modules loaded into its draws, so which examples a test
+#: gets depends on what the tests before it imported.
 MAX_REFERRAL_LEADS_PER_DAY = 50.0
 
 SETTINGS = settings(
