@@ -162,8 +162,7 @@ def _referrals_capped(scenario: orgsim.Scenario) -> orgsim.Scenario:
     customers, deals, leadership = scenario.customers, scenario.deals, scenario.leadership
     base = past_wins(customers, deals.list_price_usd, deals.discount_mean, leadership.plan_prior_bookings_usd, leadership.plan_growth)
     most_customers = base + 100.0 * scenario.horizon_days
-    ratio = max(1.0, 1.0 / customers.delight_reference) if customers.delight_reference > 0 else math.inf
-    per_day = customers.referrals_per_customer_per_year * most_customers * ratio / 365.0
+    per_day = customers.referrals_per_customer_per_year * most_customers / customers.delight_reference / 365.0  # the reference is in (0, 1)
     if not per_day > MAX_REFERRAL_LEADS_PER_DAY:
         return scenario
     scaled = customers.referrals_per_customer_per_year * MAX_REFERRAL_LEADS_PER_DAY / per_day
